@@ -1,0 +1,1 @@
+"""groupbot core: everything but HTTP."""

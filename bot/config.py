@@ -1,0 +1,222 @@
+"""Settings: read once from the environment (and `.env`), validated, immutable.
+
+This is the only module that reads ``os.environ``. Everything else receives a
+``Settings`` (or plain values taken from it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlparse
+
+from dotenv import dotenv_values
+
+DEFAULT_GRAPH_URL = "https://graph.facebook.com"
+DEFAULT_GRAPH_VERSION = "v26.0"
+DRY_RUN_PAGE_ID = "100000000000001"
+DEMO_FEED = Path(__file__).parent / "data" / "demo_feed.xml"
+SECRETS_FILE = "secrets.json"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it in one line."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting groupbot reads, validated. Secrets are excluded from repr."""
+
+    data_dir: Path
+    database_path: Path
+    dry_run: bool
+    app_secret: str = field(repr=False)
+    verify_token: str = field(repr=False)
+    secret_key: str = field(repr=False)
+    page_id: str
+    page_token: str = field(repr=False)
+    app_id: str
+    graph_url: str
+    graph_version: str
+    blog_feed_url: str
+    blog_webhook_secret: str = field(repr=False)
+    poll_interval: int
+    group_url: str
+    resource_center_url: str
+    firm_name: str
+    text_number: str
+    call_number: str
+    faq_file: str
+    auto_approve_intents: frozenset[str]
+    page_post_approval: bool
+    admin_emails: tuple[str, ...]
+    smtp_url: str = field(repr=False)
+    retention_days: int
+    public_url: str
+    log_level: str
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, env_file: str | os.PathLike | None = ".env"
+    ) -> "Settings":
+        """Build settings from ``environ`` over ``env_file``; raises SettingsError naming the bad one."""
+        merged: dict[str, str] = {}
+        if env_file and Path(env_file).is_file():
+            merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        merged.update(os.environ if environ is None else environ)
+        return _build(_Reader(merged))
+
+    def describe(self) -> dict[str, str]:
+        """Settings as printable strings, with secrets replaced by 'set' / 'not set'."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not f.repr:
+                out[f.name] = "set" if value else "not set"
+            elif isinstance(value, (frozenset, tuple)):
+                out[f.name] = ", ".join(sorted(value))
+            else:
+                out[f.name] = str(value)
+        return out
+
+
+class _Reader:
+    """Typed access to raw string settings; every error names the variable."""
+
+    def __init__(self, raw: Mapping[str, str]):
+        self.raw = raw
+
+    def str(self, name: str, default: str = "") -> str:
+        value = self.raw.get(name)
+        return default if value is None or value.strip() == "" else value.strip()
+
+    def bool(self, name: str, default: bool) -> bool:
+        value = self.str(name)
+        if not value:
+            return default
+        lowered = value.lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise SettingsError(f"{name} must be 0 or 1 (got {value!r})")
+
+    def int(self, name: str, default: int, minimum: int = 0) -> int:
+        value = self.str(name)
+        if not value:
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            raise SettingsError(f"{name} must be a whole number (got {value!r})") from None
+        if number < minimum:
+            raise SettingsError(f"{name} must be at least {minimum} (got {number})")
+        return number
+
+    def list(self, name: str) -> tuple[str, ...]:
+        return tuple(item.strip() for item in self.str(name).split(",") if item.strip())
+
+    def url(self, name: str, default: str) -> str:
+        value = self.str(name, default)
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise SettingsError(f"{name} must be an http(s) URL (got {value!r})")
+        return value.rstrip("/") if name in ("META_GRAPH_URL", "PUBLIC_URL") else value
+
+
+def _build(env: _Reader) -> Settings:
+    data_dir = Path(env.str("DATA_DIR", "var"))
+    database_path = _database_path(env.str("DATABASE_URL", f"sqlite:///{data_dir.as_posix()}/groupbot.db"))
+    page_token = env.str("META_PAGE_ACCESS_TOKEN")
+    dry_run = env.bool("DRY_RUN", default=not page_token)
+    if not dry_run:
+        for required in ("META_PAGE_ACCESS_TOKEN", "META_PAGE_ID", "META_APP_SECRET", "META_VERIFY_TOKEN"):
+            if not env.str(required):
+                raise SettingsError(f"{required} is required when DRY_RUN=0")
+    generated = _generated_secrets(data_dir) if _needs_generated(env) else {}
+    page_id = env.str("META_PAGE_ID", DRY_RUN_PAGE_ID if dry_run else "")
+    if not re.fullmatch(r"\d+", page_id):
+        raise SettingsError(f"META_PAGE_ID must be the Page's numeric id (got {page_id!r})")
+    version = env.str("META_GRAPH_VERSION", DEFAULT_GRAPH_VERSION)
+    if not re.fullmatch(r"v\d+\.\d+", version):
+        raise SettingsError(f"META_GRAPH_VERSION must look like v26.0 (got {version!r})")
+    auto = frozenset(i.lower() for i in env.list("AUTO_APPROVE_INTENTS"))
+    emails = env.list("ADMIN_EMAILS")
+    for email in emails:
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+            raise SettingsError(f"ADMIN_EMAILS has an address that is not one: {email!r}")
+    smtp_url = env.str("SMTP_URL")
+    if smtp_url and urlparse(smtp_url).scheme not in ("smtp", "smtps", "smtp+starttls"):
+        raise SettingsError("SMTP_URL must start with smtp://, smtps:// or smtp+starttls://")
+    log_level = env.str("LOG_LEVEL", "INFO").upper()
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR (got {log_level!r})")
+    return Settings(
+        data_dir=data_dir,
+        database_path=database_path,
+        dry_run=dry_run,
+        app_secret=env.str("META_APP_SECRET") or generated.get("META_APP_SECRET", ""),
+        verify_token=env.str("META_VERIFY_TOKEN") or generated.get("META_VERIFY_TOKEN", ""),
+        secret_key=env.str("SECRET_KEY") or generated.get("SECRET_KEY", ""),
+        page_id=page_id,
+        page_token=page_token,
+        app_id=env.str("META_APP_ID"),
+        graph_url=env.url("META_GRAPH_URL", DEFAULT_GRAPH_URL),
+        graph_version=version,
+        blog_feed_url=env.str("BLOG_FEED_URL", str(DEMO_FEED) if dry_run else ""),
+        blog_webhook_secret=env.str("BLOG_WEBHOOK_SECRET"),
+        poll_interval=env.int("POLL_INTERVAL_SECONDS", 300, minimum=10),
+        group_url=env.url("GROUP_URL", "https://www.facebook.com/groups/demo-immigration-group"),
+        resource_center_url=env.url("RESOURCE_CENTER_URL", "https://blog.example-immigration-firm.test/resource-center"),
+        firm_name=env.str("FIRM_NAME", "Demo Immigration Law Firm"),
+        text_number=env.str("CONTACT_TEXT_NUMBER", "619-569-1768"),
+        call_number=env.str("CONTACT_CALL_NUMBER", "619-819-9204"),
+        faq_file=env.str("FAQ_FILE"),
+        auto_approve_intents=auto,
+        page_post_approval=env.bool("PAGE_POST_APPROVAL", default=False),
+        admin_emails=emails,
+        smtp_url=smtp_url,
+        retention_days=env.int("RETENTION_DAYS", 90, minimum=1),
+        public_url=env.url("PUBLIC_URL", "http://127.0.0.1:8000"),
+        log_level=log_level,
+    )
+
+
+def _database_path(url: str) -> Path:
+    """Accept SQLAlchemy's sqlite URL convention: three slashes relative, four absolute."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or len(url) == len(prefix):
+        raise SettingsError(f"DATABASE_URL must look like sqlite:///var/groupbot.db (got {url!r})")
+    return Path(url[len(prefix):])
+
+
+def _needs_generated(env: _Reader) -> bool:
+    return not all(env.str(name) for name in ("META_APP_SECRET", "META_VERIFY_TOKEN", "SECRET_KEY"))
+
+
+def _generated_secrets(data_dir: Path) -> dict[str, str]:
+    """Secrets made once and kept in the data folder, so restarts (and `simulate`) agree on them."""
+    path = data_dir / SECRETS_FILE
+    try:
+        stored = json.loads(path.read_text()) if path.exists() else {}
+    except (OSError, ValueError):
+        raise SettingsError(f"{path} is unreadable; delete it to generate new secrets") from None
+    wanted = ("META_APP_SECRET", "META_VERIFY_TOKEN", "SECRET_KEY")
+    if all(stored.get(name) for name in wanted):
+        return stored
+    for name in wanted:
+        stored.setdefault(name, secrets.token_hex(32))
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        # Written 0600 from the start: these sign webhooks and sessions.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(stored, handle)
+    except OSError as exc:
+        raise SettingsError(f"DATA_DIR {data_dir} is not writable ({exc.strerror})") from None
+    return stored

@@ -1,0 +1,327 @@
+"""Meta webhook payloads -> typed events. Pure functions, no I/O.
+
+Meta documents two shapes for ``group_feed`` (flat under ``messaging[]`` and as a
+``changes[]`` value) and sometimes wraps the whole body in a JSON array; all are
+accepted. One broken entry never costs the rest of its batch: it is reported in
+``ParseResult.problems`` and skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterator, Union
+
+MAX_TEXT_CHARS = 8000
+PAGE_POST_ITEMS = frozenset({"status", "post", "photo", "link", "video", "share", "album"})
+COMMENT_SOURCES = {"feed": "page_comment", "group_feed": "group_comment"}
+
+
+class BadPayload(ValueError):
+    """The body is not a Meta webhook delivery at all (not JSON, or not an object/array)."""
+
+
+@dataclass(frozen=True)
+class CommentEvent:
+    """A comment added, edited or removed on the Page's post (on the Page or in its Group)."""
+
+    source: str  # 'page_comment' | 'group_comment'
+    verb: str
+    comment_id: str
+    post_id: str | None
+    parent_id: str | None
+    group_id: str | None
+    author_id: str
+    author_name: str
+    text: str
+    created_time: float
+    from_page: bool
+    dedupe_key: str
+
+
+@dataclass(frozen=True)
+class MessageEvent:
+    """A Messenger message; ``is_echo`` marks the Page's own messages sent back to us."""
+
+    mid: str
+    sender_id: str
+    recipient_id: str
+    text: str
+    timestamp: float
+    attachments: tuple[str, ...]
+    quick_reply_payload: str | None
+    is_echo: bool
+    metadata: str | None
+    dedupe_key: str
+
+
+@dataclass(frozen=True)
+class PostbackEvent:
+    """A tap on a postback button, Get Started or the persistent menu."""
+
+    sender_id: str
+    title: str
+    payload: str
+    timestamp: float
+    dedupe_key: str
+
+
+@dataclass(frozen=True)
+class PagePostEvent:
+    """The Page itself published, edited or removed a post."""
+
+    post_id: str
+    verb: str
+    item: str
+    link: str | None
+    created_time: float
+    dedupe_key: str
+
+
+Event = Union[CommentEvent, MessageEvent, PostbackEvent, PagePostEvent]
+
+
+@dataclass
+class ParseResult:
+    """Events found in one delivery, plus one line per entry that had to be skipped."""
+
+    events: list[Event] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    ignored: int = 0
+
+
+def decode_body(body: bytes) -> Any:
+    """Parse a raw body as JSON; raises BadPayload unless it is an object or an array."""
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        raise BadPayload("body is not JSON") from None
+    if not isinstance(payload, (dict, list)):
+        raise BadPayload("body is JSON but neither an object nor an array")
+    return payload
+
+
+def parse_delivery(payload: Any) -> ParseResult:
+    """Every event in a delivery (an object, or a top-level array of them)."""
+    result = ParseResult()
+    deliveries = payload if isinstance(payload, list) else [payload]
+    for index, delivery in enumerate(deliveries):
+        if not isinstance(delivery, dict):
+            result.problems.append(f"delivery[{index}] is not an object")
+            continue
+        if delivery.get("object") != "page":
+            result.problems.append(f"delivery[{index}] has object {str(delivery.get('object'))[:20]!r}, not 'page'")
+            continue
+        entries = delivery.get("entry")
+        if not isinstance(entries, list):
+            result.problems.append(f"delivery[{index}] has no entry list")
+            continue
+        for position, entry in enumerate(entries):
+            _parse_entry(entry, f"entry[{position}]", result)
+    return result
+
+
+def _parse_entry(entry: Any, where: str, result: ParseResult) -> None:
+    if not isinstance(entry, dict):
+        result.problems.append(f"{where} is not an object")
+        return
+    page_id = _id(entry.get("id"))
+    entry_time = _seconds(entry.get("time"))
+    for kind, items in (("changes", entry.get("changes")), ("messaging", entry.get("messaging"))):
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            result.problems.append(f"{where}.{kind} is not a list")
+            continue
+        parse_item = _parse_change if kind == "changes" else _parse_messaging
+        for n, item in enumerate(items):
+            try:
+                event = parse_item(item, page_id, entry_time)
+            except _Skip as skip:
+                result.problems.append(f"{where}.{kind}[{n}]: {skip}")
+                continue
+            if event is None:
+                result.ignored += 1
+            else:
+                result.events.append(event)
+
+
+class _Skip(ValueError):
+    """An item that cannot be understood; the reason never quotes member text."""
+
+
+def _parse_change(change: Any, page_id: str | None, entry_time: float | None) -> Event | None:
+    if not isinstance(change, dict):
+        raise _Skip("not an object")
+    field_name = change.get("field")
+    if field_name not in COMMENT_SOURCES:
+        return None
+    value = change.get("value")
+    if not isinstance(value, dict):
+        raise _Skip(f"{field_name} change without a value object")
+    return _feed_value(value, field_name, page_id, entry_time)
+
+
+def _parse_messaging(item: Any, page_id: str | None, entry_time: float | None) -> Event | None:
+    if not isinstance(item, dict):
+        raise _Skip("not an object")
+    if item.get("field") in COMMENT_SOURCES:
+        # Meta's Messenger docs show group_feed flat inside messaging[]: a comment, not a DM.
+        return _feed_value(item, item["field"], page_id, entry_time)
+    sender = _id(_get(item, "sender", "id"))
+    if "message" in item:
+        return _message(item, sender, page_id)
+    if "postback" in item:
+        return _postback(item, sender)
+    return None  # reads, deliveries, reactions, optins: nothing a member asked
+
+
+def _feed_value(value: dict, field_name: str, page_id: str | None, entry_time: float | None) -> Event | None:
+    item, verb = value.get("item"), value.get("verb")
+    author_id = _id(_get(value, "from", "id"))
+    if item in PAGE_POST_ITEMS and field_name == "feed":
+        return _page_post(value, item, verb, author_id, page_id)
+    if item != "comment":
+        return None
+    comment_id = _id(value.get("comment_id"))
+    if not comment_id:
+        raise _Skip(f"{field_name} comment without comment_id")
+    if not isinstance(verb, str) or not verb:
+        raise _Skip(f"{field_name} comment {comment_id} without a verb")
+    text = _text(value.get("message"))
+    created = _seconds(value.get("created_time")) or entry_time or 0.0
+    if verb == "add":
+        key = f"comment:{comment_id}:add"
+    else:
+        # Edits and removals of one comment can happen many times; a redelivery repeats
+        # the same body, so the text and send time tell a new change from a repeat.
+        digest = hashlib.sha256(f"{text}\x00{entry_time}".encode()).hexdigest()[:16]
+        key = f"comment:{comment_id}:{verb}:{digest}"
+    return CommentEvent(
+        source=COMMENT_SOURCES[field_name],
+        verb=verb,
+        comment_id=comment_id,
+        post_id=_id(value.get("post_id")),
+        parent_id=_id(value.get("parent_id")),
+        group_id=_id(value.get("group_id")),
+        author_id=author_id or "",
+        author_name=_text(_get(value, "from", "name"))[:200],
+        text=text,
+        created_time=created,
+        from_page=bool(author_id) and author_id == page_id,
+        dedupe_key=key,
+    )
+
+
+def _page_post(value: dict, item: str, verb: Any, author_id: str | None, page_id: str | None) -> Event | None:
+    post_id = _id(value.get("post_id"))
+    if not post_id or not page_id or author_id not in (None, page_id):
+        return None  # visitor posts on the Page are not the Page's own
+    verb = verb if isinstance(verb, str) else "add"
+    link = value.get("link") if isinstance(value.get("link"), str) else None
+    return PagePostEvent(
+        post_id=post_id,
+        verb=verb,
+        item=item,
+        link=link,
+        created_time=_seconds(value.get("created_time")) or 0.0,
+        dedupe_key=f"post:{post_id}:{verb}",
+    )
+
+
+def _message(item: dict, sender: str | None, page_id: str | None) -> Event | None:
+    message = item.get("message")
+    if not isinstance(message, dict):
+        raise _Skip("message is not an object")
+    mid = _id(message.get("mid"))
+    if not mid:
+        raise _Skip("message without mid")
+    if not sender:
+        raise _Skip(f"message {mid} without sender")
+    attachments = tuple(
+        str(a.get("type") or "unknown")[:30] for a in message.get("attachments") or [] if isinstance(a, dict)
+    )
+    is_echo = message.get("is_echo") is True or (bool(page_id) and sender == page_id)
+    quick = message.get("quick_reply")
+    return MessageEvent(
+        mid=mid,
+        sender_id=sender,
+        recipient_id=_id(_get(item, "recipient", "id")) or "",
+        text=_text(message.get("text")),
+        timestamp=_seconds(item.get("timestamp")) or 0.0,
+        attachments=attachments,
+        quick_reply_payload=_text(quick.get("payload")) if isinstance(quick, dict) else None,
+        is_echo=is_echo,
+        metadata=_text(message.get("metadata")) or None,
+        dedupe_key=f"{'echo' if is_echo else 'message'}:{mid}",
+    )
+
+
+def _postback(item: dict, sender: str | None) -> Event:
+    postback = item.get("postback")
+    if not isinstance(postback, dict) or not sender:
+        raise _Skip("postback without sender or body")
+    timestamp = _seconds(item.get("timestamp")) or 0.0
+    mid = _id(postback.get("mid")) or f"{sender}:{timestamp}"
+    return PostbackEvent(
+        sender_id=sender,
+        title=_text(postback.get("title"))[:200],
+        payload=_text(postback.get("payload"))[:1000],
+        timestamp=timestamp,
+        dedupe_key=f"postback:{mid}",
+    )
+
+
+def is_member_message(event: Event) -> bool:
+    """True for what a member wrote: not echoes, not the Page's own comments or posts."""
+    if isinstance(event, CommentEvent):
+        return not event.from_page
+    if isinstance(event, MessageEvent):
+        return not event.is_echo
+    return False
+
+
+def _get(obj: dict, *path: str) -> Any:
+    for key in path:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+def _id(value: Any) -> str | None:
+    """Meta ids are opaque strings, but some senders give numbers; booleans are not ids."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, str)):
+        text = str(value).strip()
+        return text[:100] if text else None
+    return None
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        return ""
+    # NUL bytes break C-string consumers downstream (logs, SMTP); nothing legitimate uses them.
+    return value.replace("\x00", "")[:MAX_TEXT_CHARS]
+
+
+def _seconds(value: Any) -> float | None:
+    """Epoch seconds from Meta's mixed units (seconds or milliseconds) or an ISO string."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value / 1000.0 if value > 10**11 else float(value)
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("+0000", "+00:00")).timestamp()
+        except ValueError:
+            return None
+    return None
+
+
+def iter_member_messages(result: ParseResult) -> Iterator[Event]:
+    """The events of a parse result that members wrote."""
+    return (event for event in result.events if is_member_message(event))

@@ -1,0 +1,110 @@
+"""What happens to a stored delivery: parse it, and turn member messages into questions."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot import events as ev
+from bot.store import Delivery, NewQuestion, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IntakeCounts:
+    """What one pass over the stored deliveries did."""
+
+    deliveries: int = 0
+    questions: int = 0
+    duplicates: int = 0
+    problems: int = 0
+
+
+def process_deliveries(store: Store, *, limit: int = 200) -> IntakeCounts:
+    """Parse up to ``limit`` waiting deliveries in one transaction; idempotent if interrupted."""
+    counts = IntakeCounts()
+    batch = store.unparsed_deliveries(limit)
+    if not batch:
+        return counts
+    with store.transaction() as conn:
+        for delivery in batch:
+            conn.execute("SAVEPOINT delivery")
+            try:
+                _process_one(store, delivery, counts)
+            except Exception as exc:  # a bug must not wedge the queue behind one delivery
+                conn.execute("ROLLBACK TO delivery")
+                log.exception("delivery %d could not be processed", delivery.id)
+                store.finish_delivery(delivery.id, events=0, skipped=0, error=f"internal error: {type(exc).__name__}")
+            conn.execute("RELEASE delivery")
+            counts.deliveries += 1
+    if counts.questions or counts.problems:
+        log.info(
+            "processed %d deliveries: %d new questions, %d duplicates, %d skipped items",
+            counts.deliveries, counts.questions, counts.duplicates, counts.problems,
+        )
+    return counts
+
+
+def _process_one(store: Store, delivery: Delivery, counts: IntakeCounts) -> None:
+    try:
+        payload = ev.decode_body(delivery.body)
+    except ev.BadPayload as exc:
+        store.finish_delivery(delivery.id, events=0, skipped=0, error=str(exc))
+        counts.problems += 1
+        return
+    result = ev.parse_delivery(payload)
+    for problem in result.problems:
+        log.warning("delivery %d: skipped %s", delivery.id, problem)
+    counts.problems += len(result.problems)
+    # Meta may deliver out of order after failures: handle events in the order they happened.
+    for event in sorted(result.events, key=_event_time):
+        if store.claim_event(event.dedupe_key, delivery.id, type(event).__name__):
+            _apply(store, event, counts)
+        else:
+            counts.duplicates += 1
+    store.finish_delivery(delivery.id, events=len(result.events), skipped=len(result.problems), error=None)
+
+
+def _apply(store: Store, event: ev.Event, counts: IntakeCounts) -> None:
+    if not ev.is_member_message(event):
+        return
+    if isinstance(event, ev.CommentEvent):
+        _apply_comment(store, event, counts)
+    elif isinstance(event, ev.MessageEvent):
+        question = NewQuestion(
+            source="messenger",
+            external_id=event.mid,
+            author_id=event.sender_id,
+            author_name="",
+            text=event.text,
+            event_time=event.timestamp,
+            attachments=event.attachments,
+        )
+        if store.insert_question(question) is not None:
+            counts.questions += 1
+
+
+def _apply_comment(store: Store, event: ev.CommentEvent, counts: IntakeCounts) -> None:
+    if event.verb == "add":
+        question = NewQuestion(
+            source=event.source,
+            external_id=event.comment_id,
+            author_id=event.author_id,
+            author_name=event.author_name,
+            text=event.text,
+            event_time=event.created_time,
+            post_id=event.post_id,
+            parent_id=event.parent_id,
+            group_id=event.group_id,
+        )
+        if store.insert_question(question) is not None:
+            counts.questions += 1
+    elif event.verb in ("edited", "edit") and event.text:
+        store.update_question_text(event.comment_id, event.text)
+    elif event.verb in ("remove", "delete"):
+        store.mark_question_removed(event.comment_id)
+
+
+def _event_time(event: ev.Event) -> float:
+    return getattr(event, "created_time", None) or getattr(event, "timestamp", None) or 0.0

@@ -1,0 +1,229 @@
+"""SQLite storage: schema, migrations, and every SQL statement groupbot runs.
+
+One connection per thread (SQLite connections must not be shared across threads
+without a lock, and a lock would serialise readers that WAL lets run in parallel).
+Writes happen inside ``transaction()``, which takes the write lock up front
+(``BEGIN IMMEDIATE``) so two writers never deadlock upgrading a read lock.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A raw webhook body as Meta sent it, waiting to be parsed."""
+
+    id: int
+    received_at: float
+    body: bytes
+
+
+@dataclass(frozen=True)
+class NewQuestion:
+    """A member message to store as a question."""
+
+    source: str
+    external_id: str
+    author_id: str
+    author_name: str
+    text: str
+    event_time: float
+    post_id: str | None = None
+    parent_id: str | None = None
+    group_id: str | None = None
+    attachments: tuple[str, ...] = ()
+
+
+class Store:
+    """The database. Safe to share across threads; each thread gets its own connection."""
+
+    def __init__(self, path: str | Path, *, synchronous: str = "FULL"):
+        self.path = Path(path)
+        self._synchronous = synchronous
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+
+    # -- connections and transactions ------------------------------------
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+        return conn
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: we issue BEGIN ourselves, so the module never opens
+        # a transaction behind our back.
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        # FULL: a 200 to Meta promises the delivery survives a power cut, not only a crash.
+        conn.execute(f"PRAGMA synchronous={self._synchronous}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+        with self._all_lock:
+            self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run the block in one write transaction; roll back on any exception."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close every connection this store opened (call at shutdown)."""
+        with self._all_lock:
+            for conn in self._all:
+                try:
+                    conn.close()
+                except sqlite3.Error:
+                    pass
+            self._all.clear()
+        self._local = threading.local()
+
+    def migrate(self) -> int:
+        """Apply pending migrations; returns the schema version now in force."""
+        migrations = sorted(MIGRATIONS_DIR.glob("*.sql"))
+        conn = self.conn
+        with self.transaction():
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            for number, path in enumerate(migrations[version:], start=version + 1):
+                script = "\n".join(line for line in path.read_text().splitlines() if not line.startswith("--"))
+                for statement in _statements(script):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version={number}")
+        return len(migrations)
+
+    def ping(self) -> bool:
+        """True when the database answers a trivial query."""
+        try:
+            self.conn.execute("SELECT 1 FROM deliveries LIMIT 1").fetchall()
+            return True
+        except sqlite3.Error:
+            return False
+
+    # -- deliveries ---------------------------------------------------------
+
+    def insert_deliveries(self, rows: Sequence[tuple[bytes, float]]) -> None:
+        """Commit raw webhook bodies (body, received_at) in one transaction."""
+        with self.transaction() as conn:
+            conn.executemany("INSERT INTO deliveries (body, received_at) VALUES (?, ?)", rows)
+
+    def unparsed_deliveries(self, limit: int = 50) -> list[Delivery]:
+        """Oldest deliveries not yet turned into events."""
+        rows = self.conn.execute(
+            "SELECT id, received_at, body FROM deliveries WHERE status = 'new' ORDER BY id LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [Delivery(r["id"], r["received_at"], bytes(r["body"])) for r in rows]
+
+    def finish_delivery(self, delivery_id: int, *, events: int, skipped: int, error: str | None) -> None:
+        """Mark a delivery parsed (call inside the transaction that stored its events)."""
+        status = "parsed" if error is None else "rejected"
+        self.conn.execute(
+            "UPDATE deliveries SET status = ?, events = ?, skipped = ?, error = ?, parsed_at = ?"
+            " WHERE id = ?",
+            (status, events, skipped, error, time.time(), delivery_id),
+        )
+
+    def count_deliveries(self, status: str | None = None) -> int:
+        """How many deliveries are stored (optionally in one status)."""
+        if status is None:
+            return self.conn.execute("SELECT count(*) FROM deliveries").fetchone()[0]
+        return self.conn.execute("SELECT count(*) FROM deliveries WHERE status = ?", (status,)).fetchone()[0]
+
+    # -- events and questions ------------------------------------------------
+
+    def claim_event(self, dedupe_key: str, delivery_id: int, kind: str) -> bool:
+        """Record an event as handled; False when it was seen before (Meta redelivers)."""
+        cursor = self.conn.execute(
+            "INSERT OR IGNORE INTO events (dedupe_key, delivery_id, kind, handled_at) VALUES (?, ?, ?, ?)",
+            (dedupe_key, delivery_id, kind, time.time()),
+        )
+        return cursor.rowcount == 1
+
+    def insert_question(self, q: NewQuestion) -> int | None:
+        """Store a new question; None when one already exists for that external id."""
+        cursor = self.conn.execute(
+            "INSERT OR IGNORE INTO questions (source, external_id, author_id, author_name, text,"
+            " event_time, post_id, parent_id, group_id, attachments, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                q.source, q.external_id, q.author_id, q.author_name, q.text, q.event_time,
+                q.post_id, q.parent_id, q.group_id, json.dumps(list(q.attachments)),
+                time.time(), time.time(),
+            ),
+        )
+        return cursor.lastrowid if cursor.rowcount == 1 else None
+
+    def update_question_text(self, external_id: str, text: str) -> bool:
+        """Replace a question's text after the member edited it; False if unknown."""
+        cursor = self.conn.execute(
+            "UPDATE questions SET text = ?, edited = edited + 1, updated_at = ? WHERE external_id = ?",
+            (text, time.time(), external_id),
+        )
+        return cursor.rowcount > 0
+
+    def mark_question_removed(self, external_id: str) -> bool:
+        """Note that the member deleted (or Meta hid) the comment; False if unknown."""
+        cursor = self.conn.execute(
+            "UPDATE questions SET status = 'removed', updated_at = ? WHERE external_id = ? AND status != 'removed'",
+            (time.time(), external_id),
+        )
+        return cursor.rowcount > 0
+
+    def list_questions(self, limit: int = 50, offset: int = 0) -> list[dict]:
+        """Questions, newest first, as plain dicts ready for JSON."""
+        rows = self.conn.execute(
+            "SELECT id, source, external_id, author_id, author_name, text, created_at, event_time,"
+            " status, post_id, parent_id, group_id, attachments, edited"
+            " FROM questions ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+            (limit, offset),
+        ).fetchall()
+        return [_question_dict(row) for row in rows]
+
+    def count_questions(self) -> int:
+        """How many questions are stored."""
+        return self.conn.execute("SELECT count(*) FROM questions").fetchone()[0]
+
+
+def _question_dict(row: sqlite3.Row) -> dict:
+    item = dict(row)
+    item["attachments"] = json.loads(item["attachments"] or "[]")
+    item["created_at"] = _iso(item["created_at"])
+    item["event_time"] = _iso(item["event_time"])
+    return item
+
+
+def _iso(epoch: float | None) -> str | None:
+    if epoch is None:
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def _statements(script: str) -> Iterable[str]:
+    """Split a migration into statements (migrations hold no semicolons inside literals)."""
+    return (part.strip() for part in script.split(";") if part.strip())
