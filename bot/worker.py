@@ -1,9 +1,12 @@
-"""The worker: everything that happens after Meta has its 200, in one loop."""
+"""The worker: everything that happens after Meta has its 200, in one loop of jobs."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
 
 from bot.config import Settings
 from bot.pipeline import process_deliveries
@@ -14,12 +17,32 @@ log = logging.getLogger(__name__)
 IDLE_WAIT_SECONDS = 1.0
 
 
-class Worker:
-    """Runs the intake (and, as they land, the other periodic jobs) until stopped."""
+@dataclass
+class Job:
+    """One periodic task. ``run(now)`` returns True when it did work (so the loop hurries)."""
 
-    def __init__(self, settings: Settings, store: Store):
+    name: str
+    run: Callable[[float], bool]
+    every: float = 0.0  # seconds between runs; 0 runs it on every pass
+    next_at: float = 0.0
+
+
+def default_jobs(settings: Settings, store: Store) -> list[Job]:
+    """The jobs of a complete installation, in the order a pass runs them."""
+    return [
+        Job("intake", lambda now: process_deliveries(store).deliveries > 0),
+    ]
+
+
+class Worker:
+    """Runs the jobs until stopped; one job's failure never stops the others."""
+
+    def __init__(self, settings: Settings, store: Store, *, jobs: list[Job] | None = None,
+                 clock: Callable[[], float] = time.time):
         self.settings = settings
         self.store = store
+        self.jobs = default_jobs(settings, store) if jobs is None else jobs
+        self._clock = clock
         self._wake = threading.Event()
         self._stop = threading.Event()
 
@@ -33,22 +56,26 @@ class Worker:
         self._wake.set()
 
     def run_once(self) -> bool:
-        """One pass over every job; True when it did something (so the loop goes again at once)."""
-        counts = process_deliveries(self.store)
-        return counts.deliveries > 0
+        """One pass over the jobs that are due; True when any did something."""
+        busy = False
+        for job in self.jobs:
+            now = self._clock()
+            if now < job.next_at:
+                continue
+            try:
+                busy = job.run(now) or busy
+            except Exception:
+                log.exception("job %s failed; it runs again next time", job.name)
+            job.next_at = now + job.every
+        return busy
 
     def run_forever(self) -> None:
-        """Loop until ``stop()``; an unexpected error is logged and the loop goes on."""
+        """Loop until ``stop()``."""
         log.info("worker started")
         while not self._stop.is_set():
-            busy = False
-            try:
-                busy = self.run_once()
-            except Exception:
-                log.exception("worker pass failed; retrying shortly")
-            if not busy:
-                # Woken early by a new delivery; otherwise a slow poll covers deliveries
-                # committed by other processes (several web processes, one worker).
+            if not self.run_once():
+                # Woken early by a new delivery; otherwise a short poll also covers
+                # deliveries committed by other processes (several web processes, one worker).
                 self._wake.wait(IDLE_WAIT_SECONDS)
                 self._wake.clear()
         log.info("worker stopped")

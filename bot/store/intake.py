@@ -1,23 +1,13 @@
-"""SQLite storage: schema, migrations, and every SQL statement groupbot runs.
-
-One connection per thread (SQLite connections must not be shared across threads
-without a lock, and a lock would serialise readers that WAL lets run in parallel).
-Writes happen inside ``transaction()``, which takes the write lock up front
-(``BEGIN IMMEDIATE``) so two writers never deadlock upgrading a read lock.
-"""
+"""SQL for the intake: raw deliveries, handled events, member questions."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Sequence
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 @dataclass(frozen=True)
@@ -45,85 +35,10 @@ class NewQuestion:
     attachments: tuple[str, ...] = ()
 
 
-class Store:
-    """The database. Safe to share across threads; each thread gets its own connection."""
+class IntakeQueries:
+    """Deliveries, handled events and questions (mixed into Store)."""
 
-    def __init__(self, path: str | Path, *, synchronous: str = "FULL"):
-        self.path = Path(path)
-        self._synchronous = synchronous
-        self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
-        self._all_lock = threading.Lock()
-
-    # -- connections and transactions ------------------------------------
-
-    @property
-    def conn(self) -> sqlite3.Connection:
-        """This thread's connection, opened on first use."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._connect()
-            self._local.conn = conn
-        return conn
-
-    def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: we issue BEGIN ourselves, so the module never opens
-        # a transaction behind our back.
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
-        # FULL: a 200 to Meta promises the delivery survives a power cut, not only a crash.
-        conn.execute(f"PRAGMA synchronous={self._synchronous}")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=30000")
-        with self._all_lock:
-            self._all.append(conn)
-        return conn
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """Run the block in one write transaction; roll back on any exception."""
-        conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-
-    def close(self) -> None:
-        """Close every connection this store opened (call at shutdown)."""
-        with self._all_lock:
-            for conn in self._all:
-                try:
-                    conn.close()
-                except sqlite3.Error:
-                    pass
-            self._all.clear()
-        self._local = threading.local()
-
-    def migrate(self) -> int:
-        """Apply pending migrations; returns the schema version now in force."""
-        migrations = sorted(MIGRATIONS_DIR.glob("*.sql"))
-        conn = self.conn
-        with self.transaction():
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            for number, path in enumerate(migrations[version:], start=version + 1):
-                script = "\n".join(line for line in path.read_text().splitlines() if not line.startswith("--"))
-                for statement in _statements(script):
-                    conn.execute(statement)
-                conn.execute(f"PRAGMA user_version={number}")
-        return len(migrations)
-
-    def ping(self) -> bool:
-        """True when the database answers a trivial query."""
-        try:
-            self.conn.execute("SELECT 1 FROM deliveries LIMIT 1").fetchall()
-            return True
-        except sqlite3.Error:
-            return False
+    conn: sqlite3.Connection
 
     # -- deliveries ---------------------------------------------------------
 
@@ -222,8 +137,3 @@ def _iso(epoch: float | None) -> str | None:
     if epoch is None:
         return None
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
-
-
-def _statements(script: str) -> Iterable[str]:
-    """Split a migration into statements (migrations hold no semicolons inside literals)."""
-    return (part.strip() for part in script.split(";") if part.strip())

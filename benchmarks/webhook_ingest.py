@@ -1,0 +1,159 @@
+"""Webhook intake throughput and ack latency, against a bare endpoint on the same server.
+
+Starts ``groupbot serve`` (dry-run, a fresh data folder) and a bare Flask endpoint that
+reads the body and answers 200, both under waitress with the same thread count, then
+sends signed, unique comment deliveries from 1, 8 and 32 keep-alive clients on
+127.0.0.1. Prints events/s, p50 and p99 ack latency and the ratio to the bare endpoint,
+then checks that every acknowledged delivery became a question.
+
+    python benchmarks/webhook_ingest.py [--seconds 5] [--clients 1,8,32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from bot import signature
+from bot.simulate import build_delivery
+
+BARE_APP = """
+import sys
+from flask import Flask, request
+from waitress import serve
+app = Flask(__name__)
+@app.post("/webhooks/meta")
+def receive():
+    request.get_data()
+    return "EVENT_RECEIVED"
+serve(app, host="127.0.0.1", port=int(sys.argv[1]), threads=int(sys.argv[2]), _quiet=True)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(port: int, timeout: float = 15.0) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+def client_loop(port: int, secret: str, stop_at: float, latencies: list[float], counter: list[int]) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    while time.perf_counter() < stop_at:
+        body = json.dumps(build_delivery("comment", "cual es su numero? ¿cuánto cobran?", page_id="100000000000001")).encode()
+        headers = {"Content-Type": "application/json", signature.HEADER: signature.sign(body, secret)}
+        started = time.perf_counter()
+        conn.request("POST", "/webhooks/meta", body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        latencies.append(time.perf_counter() - started)
+        if response.status == 200:
+            counter[0] += 1
+    conn.close()
+
+
+def load(port: int, secret: str, clients: int, seconds: float) -> dict:
+    latencies: list[float] = []
+    counters = [[0] for _ in range(clients)]
+    stop_at = time.perf_counter() + seconds
+    threads = [
+        threading.Thread(target=client_loop, args=(port, secret, stop_at, latencies, counters[i]))
+        for i in range(clients)
+    ]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "acked": sum(c[0] for c in counters),
+        "rate": len(latencies) / elapsed,
+        "p50": statistics.median(latencies) * 1000,
+        "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+    }
+
+
+def count_questions(db: Path, expected: int, timeout: float = 60.0) -> int:
+    deadline = time.time() + timeout
+    count = 0
+    while time.time() < deadline:
+        with sqlite3.connect(db) as conn:
+            count = conn.execute("SELECT count(*) FROM questions").fetchone()[0]
+        if count >= expected:
+            break
+        time.sleep(0.25)
+    return count
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--clients", default="1,8,32")
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args()
+    client_counts = [int(c) for c in args.clients.split(",")]
+
+    workdir = Path(tempfile.mkdtemp(prefix="groupbot-bench-"))
+    secret = "benchmark-secret"
+    env = dict(os.environ, DATA_DIR=str(workdir), META_APP_SECRET=secret, LOG_LEVEL="WARNING")
+    env.pop("META_PAGE_ACCESS_TOKEN", None)
+    ours_port, bare_port = free_port(), free_port()
+    ours = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", os.environ.get("BENCH_CMD", "serve"), "--port", str(ours_port), "--threads", str(args.threads)],
+        env=env, cwd=workdir, stdout=subprocess.DEVNULL,
+    )
+    bare = subprocess.Popen([sys.executable, "-c", BARE_APP, str(bare_port), str(args.threads)], env=env)
+    try:
+        wait_until_up(ours_port)
+        wait_until_up(bare_port)
+        rows = []
+        total_acked = 0
+        for clients in client_counts:
+            bare_result = load(bare_port, secret, clients, args.seconds)
+            ours_result = load(ours_port, secret, clients, args.seconds)
+            total_acked += ours_result["acked"]
+            rows.append((clients, ours_result, bare_result))
+        stored = count_questions(workdir / "groupbot.db", total_acked)
+    finally:
+        for process in (ours, bare):
+            process.terminate()
+            process.wait(timeout=30)
+
+    print(f"webhook intake, {args.seconds:g} s per run, waitress with {args.threads} threads, "
+          f"{os.cpu_count()} CPUs, synchronous=FULL")
+    print(f"{'clients':>7} | {'groupbot ev/s':>13} | {'p50 ms':>6} | {'p99 ms':>6} | {'bare ev/s':>9} "
+          f"| {'bare p99':>8} | {'ratio':>5}")
+    print("-" * 72)
+    for clients, o, b in rows:
+        print(f"{clients:>7} | {o['rate']:>13.0f} | {o['p50']:>6.2f} | {o['p99']:>6.2f} | {b['rate']:>9.0f} "
+              f"| {b['p99']:>8.2f} | {o['rate'] / b['rate']:>5.2f}")
+    print(f"acknowledged: {total_acked}, stored as questions: {stored}"
+          f" -> {'OK, none lost' if stored == total_acked else 'MISMATCH'}")
+    return 0 if stored == total_acked else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

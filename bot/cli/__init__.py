@@ -1,0 +1,48 @@
+"""The ``groupbot`` command. Exit codes: 0 success, 1 a failure it explains, 2 bad usage.
+
+Each module of this package registers its own subcommands; ``COMMAND_MODULES`` lists them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from typing import Sequence
+
+from bot.cli.common import CommandFailed
+from bot.config import Settings, SettingsError
+
+COMMAND_MODULES = ("bot.cli.serve", "bot.cli.intake", "bot.cli.listing")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"groupbot: setting error: {exc}", file=sys.stderr)
+        return 1
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    try:
+        return args.handler(settings, args) or 0
+    except CommandFailed as exc:
+        print(f"groupbot: {exc}", file=sys.stderr)
+        return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every module's subcommands."""
+    parser = argparse.ArgumentParser(prog="groupbot", description="groupbot: the firm's community assistant.")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(commands)
+    return parser

@@ -1,0 +1,46 @@
+"""Helpers shared by the command modules."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+from typing import Callable
+
+from bot.config import Settings
+from bot.store import Store
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+class CommandFailed(Exception):
+    """A failure the command explains in one line (exit code 1)."""
+
+
+Handler = Callable[[Settings, argparse.Namespace], "int | None"]
+
+
+def add_command(commands, name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+    """Add a subcommand whose ``handler(settings, args)`` runs it."""
+    sub = commands.add_parser(name, help=help_text, description=help_text)
+    sub.set_defaults(handler=handler)
+    return sub
+
+
+def open_store(settings: Settings) -> Store:
+    """The migrated database, or CommandFailed naming the file."""
+    store = Store(settings.database_path)
+    try:
+        store.migrate()
+    except Exception as exc:  # sqlite3.Error or OSError: the file is unusable
+        raise CommandFailed(f"cannot open the database at {settings.database_path}: {exc}") from None
+    return store
+
+
+def exit_on_sigterm() -> None:
+    """Turn SIGTERM into the same clean shutdown as Ctrl-C (systemd and containers send TERM)."""
+
+    def handler(signum, frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, handler)

@@ -1,0 +1,76 @@
+"""``groupbot serve``, ``web`` and ``worker``: the long-running processes."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.cli.common import DEFAULT_HOST, DEFAULT_PORT, add_command, exit_on_sigterm, open_store
+from bot.config import Settings
+from bot.store import Store
+from bot.worker import Worker
+
+
+def register(commands) -> None:
+    for name, handler, help_text in (
+        ("serve", cmd_serve, "run the web app and the worker in one process (the embedded default)"),
+        ("web", cmd_web, "run only the web app (start one `groupbot worker` beside it)"),
+    ):
+        sub = add_command(commands, name, handler, help_text)
+        sub.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
+        sub.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks one)")
+        sub.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
+    add_command(commands, "worker", cmd_worker, "run only the worker (one per installation)")
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Web app and worker in one process."""
+    store = open_store(settings)
+    return _serve_http(settings, args, store, Worker(settings, store))
+
+
+def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
+    """Web app only."""
+    return _serve_http(settings, args, open_store(settings), None)
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    """Worker only, until SIGINT/SIGTERM."""
+    store = open_store(settings)
+    worker = Worker(settings, store)
+    exit_on_sigterm()
+    try:
+        worker.run_forever()
+    except (KeyboardInterrupt, SystemExit):
+        worker.stop()
+    finally:
+        store.close()
+    return 0
+
+
+def _serve_http(settings: Settings, args: argparse.Namespace, store: Store, worker: Worker | None) -> int:
+    from waitress import create_server
+
+    from webhooks import create_app
+
+    app = create_app(settings, store=store, on_delivery=worker.wake if worker else None)
+    server = create_server(app, host=args.host, port=args.port, threads=args.threads, ident="groupbot")
+    _announce(settings, f"http://{args.host}:{server.effective_port}")
+    exit_on_sigterm()
+    thread = worker.start_thread() if worker else None
+    try:
+        server.run()  # returns after SIGINT/SIGTERM, once request threads have finished
+    finally:
+        server.close()
+        if worker and thread:
+            worker.stop()
+            thread.join(timeout=30)
+        store.close()
+        print("groupbot stopped", flush=True)
+    return 0
+
+
+def _announce(settings: Settings, base_url: str) -> None:
+    mode = "dry-run: outgoing Meta calls are recorded, not sent" if settings.dry_run else "live"
+    print(f"groupbot serving on {base_url} ({mode})", flush=True)
+    print(f"  Meta webhook callback: {base_url}/webhooks/meta", flush=True)
+    print(f"  data folder: {settings.data_dir}", flush=True)

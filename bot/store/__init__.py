@@ -1,0 +1,111 @@
+"""SQLite storage: schema, migrations, and every SQL statement groupbot runs.
+
+The statements live in one mixin per subject (``intake``, ...); ``Store`` puts them
+together over shared connection handling. One connection per thread: SQLite
+connections must not be shared across threads without a lock, and a lock would
+serialise the readers that WAL lets run in parallel. Writes happen inside
+``transaction()``, which takes the write lock up front (``BEGIN IMMEDIATE``) so two
+writers never deadlock upgrading a read lock.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from bot.store.intake import Delivery, IntakeQueries, NewQuestion
+
+__all__ = ["Delivery", "NewQuestion", "Store", "MIGRATIONS_DIR"]
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+class Store(IntakeQueries):
+    """The database. Safe to share across threads; each thread gets its own connection."""
+
+    def __init__(self, path: str | Path, *, synchronous: str = "FULL"):
+        self.path = Path(path)
+        self._synchronous = synchronous
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+        return conn
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: we issue BEGIN ourselves, so the module never opens
+        # a transaction behind our back.
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        # FULL: a 200 to Meta promises the delivery survives a power cut, not only a crash.
+        conn.execute(f"PRAGMA synchronous={self._synchronous}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+        with self._all_lock:
+            self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run the block in one write transaction; roll back on any exception."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close every connection this store opened (call at shutdown)."""
+        with self._all_lock:
+            for conn in self._all:
+                try:
+                    conn.close()
+                except sqlite3.Error:
+                    pass
+            self._all.clear()
+        self._local = threading.local()
+
+    def migrate(self) -> list[str]:
+        """Apply the migrations not applied yet, each once, in name order; returns their names."""
+        with self.transaction() as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)")
+            done = {row[0] for row in conn.execute("SELECT name FROM schema_migrations")}
+            applied = []
+            for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+                if path.name in done:
+                    continue
+                for statement in _statements(path.read_text()):
+                    conn.execute(statement)
+                conn.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", (path.name, time.time()))
+                applied.append(path.name)
+        return applied
+
+    def ping(self) -> bool:
+        """True when the database answers a trivial query."""
+        try:
+            self.conn.execute("SELECT 1 FROM schema_migrations LIMIT 1").fetchall()
+            return True
+        except sqlite3.Error:
+            return False
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Statements of a migration file; comments dropped (migrations keep ';' out of literals)."""
+    code = "\n".join(line for line in script.splitlines() if not line.lstrip().startswith("--"))
+    return (part.strip() for part in code.split(";") if part.strip())
