@@ -54,10 +54,11 @@ def _serve_http(settings: Settings, args: argparse.Namespace, store: Store, work
 
     app = create_app(settings, store=store, on_delivery=worker.wake if worker else None)
     server = create_server(app, host=args.host, port=args.port, threads=args.threads, ident="groupbot")
-    _announce(settings, f"http://{args.host}:{server.effective_port}")
     exit_on_sigterm()
-    thread = worker.start_thread() if worker else None
+    thread = None
     try:
+        thread = worker.start_thread() if worker else None
+        _announce(settings, f"http://{args.host}:{server.effective_port}")
         server.run()  # returns after SIGINT/SIGTERM, once request threads have finished
     finally:
         server.close()
