@@ -1,0 +1,166 @@
+"""Does a message ask the firm for something? Cues for requests and for talk that wants no reply.
+
+Each list holds comma-separated folded phrases (see ``text.phrase_tokens``; '*' ends a
+prefix). They are short and literal on purpose: the matcher answers only when a request cue
+is present and no veto applies, because a wrong answer costs more than none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.faq.phrases import PhraseSet
+from bot.faq.text import Normalized
+
+CUES = {
+    # A first-person need: makes a message a request, and outweighs opinion words.
+    "need": """
+        i need, we need, i am needing, necesito, necesitamos, ocupo, ocupamos, requiero,
+        i want, we want, quiero, queremos, quisiera, quisieramos, me gustaria, nos gustaria,
+        i would like, id like, looking for, busco, buscamos, estoy buscando, help me, help us,
+        ayudenme, ayudame, ayudeme, me ayudan, me pueden, me podrian, me puede, nos pueden,
+        nos ayudan, can i, could i, do i, should i, am i, puedo, podemos, how do i, how can i,
+        how do we, how can we, what do i, what should i, what can i, que hago, que puedo,
+        que debo, que hacemos, como le hago, como hago, como puedo, como lo saco, como la saco,
+        como saco, como aplico, como solicito, como renuevo, me interesa, nos interesa,
+        i am interested, estoy interesad*, call me, text me, llamenme, llameme, marquenme,
+        escribanme, mandenme, mandeme, send me, tengo una pregunta, i have a question""",
+    # Clear asks that are not a first-person need: "info porfa", "what now?".
+    "ask": """
+        please, porfa, por favor, favor de, necesita, need, needs, ocupa, interested,
+        interesad*, alguien sabe, anyone know, does anyone know, someone know, who can tell,
+        quien sabe, quien me, quiero saber, want to know, i would like to know, what now,
+        what are my options, que opciones tengo, que sigue, what next""",
+    # Question words that ask wherever they stand.
+    "question": """
+        how, where, como, donde, cuanto, cuanta, cuantos, cuantas, cual, cuales, quien,
+        precio, price, costo, cost, help, ayuda, info, informacion, informes, mas info,
+        more info, mas informacion, more information, requisitos, requirements, a que hora,
+        what time, at what time""",
+    # Words that ask only when they open a clause: "tienen oficina?" asks, "mi hermano tiene
+    # DACA" does not; "can you..." asks, "I will call you" does not.
+    "opener": """
+        what, when, which, who, can, could, is there, are there, are you, do you, does, is it,
+        will, would, any, cuando, que, hay, se puede, pueden, puede, tienen, tiene, aceptan,
+        hacen, ayudan, atienden, manejan, llevan, tramitan, trabajan, es, estan, sigue""",
+    # Thanks, blessings, praise of a post (a greeting is no veto: "hola, cuanto cobran").
+    "social": """
+        gracias, thank, thanks, ty, amen, dios, god, bless, blessed, blessing*, bendig*,
+        bendicion*, pray*, oracion*, orando, rezando, virgen, jesus, lord, felicidades,
+        congrats, congratulations, great info, good info, buena info, excelente info*,
+        muy buena info*, buena informacion, muy util, useful, helpful, interesante,
+        interesting, gran informacion, great information, compartan, comparto, share, shared,
+        sharing, wow, que bueno, que buena, great news, good news, buena noticia,
+        buenas noticias, ojala, hopefully, i hope, espero, esperemos""",
+    # How the firm helped them, or news about their own case.
+    "testimonial": """
+        me ayudaron, nos ayudaron, helped me, helped us, they helped, thanks to, gracias a,
+        recomiendo, recomendad*, recommend*, excelente servicio, excellent service,
+        muy profesionales, very professional, los mejores, best lawyers, best immigration,
+        mejores abogados, ya tengo, ya tiene, ya me llego, ya nos llego, ya le llego,
+        ya me dieron, i got my, we got my, got approved, finally, por fin, approved, aprobaron,
+        aprobad*, received my, already have, just got, very good lawyers, muy buenos""",
+    # Politics and opinions about immigration.
+    "political": """
+        illegal, illegals, illegally, ilegal, ilegales, indocumentados, close the border,
+        secure the border, open border*, build the wall, the wall, trump, biden, kamala, harris,
+        obama, democrat*, republican*, republicano*, democrata*, maga, vote, voting, votar,
+        voto*, votes, taxpayer*, invasion, invader*, invading, criminals, criminales, go back,
+        send them back, deport them, should be deported, abolish*, abolir, this country,
+        our country, este pais, nuestro pais, politician*, politicos, scam, fake, abused,
+        abuse, abusing, lies, mentiras, racist*, racista*, shame, verguenza, disgrace,
+        disgusting, pathetic, ridiculous, free stuff, free lawyers, welfare, the right way,
+        la manera correcta, legal way, waited in line, their turn, su turno, merecen,
+        deserve*, promesas, promises, crueldad, cruel, inhumane, inhumano*, is broken,
+        is a joke, es una burla, no es justo, not fair, unfair, privilege, earned,
+        que se regresen, fuera""",
+    # Spam, sales and offers.
+    "spam": """
+        bitcoin, crypto, cripto, forex, invest*, inversion*, invertir, earn, earning,
+        ganar dinero, gana dinero, gane dinero, make money, making money, profit*, ganancias,
+        work from home, working from your phone, trabajo desde casa, trabaja desde casa,
+        gana desde casa, link in bio, my profile, mi perfil, visit my page, follow me,
+        follow my, sigueme, siganme, followers, seguidores, prestamo*, loan, loans,
+        100 guaranteed, guaranteed results, results guaranteed, guaranteed approval,
+        100 garantizad*, resultados garantizados, sponsorship, patrocinio, send your cv,
+        hiring, contratando, vacantes, vendo, vendemos, se vende, for sale, selling, compro,
+        compramos, sugar daddy, giveaway, sorteo, spell caster, hechizo, for details,
+        para mas detalles, apply now, aplica ya, fast approval, escribeme al whatsapp,
+        whatsapp me, message me for, dm me for, inbox me for, my page, mi pagina""",
+    "first_person": """
+        i, me, my, mine, myself, we, us, our, ours, yo, mi, mis, nosotros, nosotras, nuestro,
+        nuestra, nuestros, nuestras, tengo, necesito, quiero, soy, estoy, puedo, ocupo""",
+    # Talking to a friend in the thread rather than to the firm.
+    "informal_you": """
+        tu, tus, ti, contigo, tienes, puedes, sabes, quieres, mira, ve esto, fijate, checa,
+        look at this, check this, this is for you, para ti, para que veas, you should""",
+}
+
+# Words that may stand before an opener in its clause ("hola, buenas tardes, tienen...").
+GREETING_WORDS = frozenset(
+    "hola hi hello hey buenas buenos buen dia dias tarde tardes noches good morning afternoon "
+    "evening saludos disculpe disculpen perdon excuse me oiga sorry y and also tambien "
+    "ok okay si yes please porfa".split()
+)
+
+_CUE_SET = PhraseSet(
+    (phrase.strip(), name) for name, text in CUES.items() for phrase in text.split(",")
+)
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the wording says about a message, whatever its topic."""
+
+    request: int  # 0 none, 1 a question word only, 2 a clear ask ("?", "necesito", "info porfa")
+    need: bool  # a first-person need, strong enough to outweigh opinion words
+    social: bool
+    testimonial: bool
+    political: bool
+    spam: bool
+    first_person: bool
+    informal_you: bool
+
+
+# Cue words worth correcting typos towards ("nesesito" -> "necesito"). Kept short: most cue
+# words are verbs whose other forms would be "corrected" into asks ("ayudaron" -> "ayudan").
+TYPO_TARGETS = frozenset(
+    "necesito necesitamos quisiera gustaria informacion interesada interesado please porfa "
+    "ayudenme ayudeme llamenme consultation appointment".split()
+)
+
+
+def cue_words() -> set[str]:
+    """Request words that misspellings are corrected towards."""
+    return set(TYPO_TARGETS)
+
+
+def _opens_clause(message: Normalized, start: int) -> bool:
+    clause_start = max(i for i in message.clause_starts if i <= start)
+    return all(t in GREETING_WORDS for t in message.tokens[clause_start:start])
+
+
+def read_signals(message: Normalized) -> Signals:
+    """The request strength and the vetoes found in a normalised message."""
+    found = {
+        hit.label
+        for hit in _CUE_SET.find(message.tokens)
+        if hit.label != "opener" or _opens_clause(message, hit.start)
+    }
+    need = "need" in found
+    if need or message.question or "ask" in found:
+        request = 2
+    elif "question" in found or "opener" in found:
+        request = 1
+    else:
+        request = 0
+    return Signals(
+        request=request,
+        need=need,
+        social="social" in found,
+        testimonial="testimonial" in found,
+        political="political" in found,
+        spam="spam" in found,
+        first_person="first_person" in found or need,
+        informal_you="informal_you" in found,
+    )
