@@ -22,16 +22,19 @@ class IntakeCounts:
 
 
 def process_deliveries(store: Store, *, limit: int = 200) -> IntakeCounts:
-    """Parse up to ``limit`` waiting deliveries in one transaction; idempotent if interrupted."""
+    """Parse up to ``limit`` waiting deliveries and store what they hold; idempotent if interrupted."""
     counts = IntakeCounts()
     batch = store.unparsed_deliveries(limit)
     if not batch:
         return counts
+    # Parsing happens before the write transaction so the webhook's commits never
+    # wait behind JSON decoding.
+    parsed = [(delivery, _parse(delivery)) for delivery in batch]
     with store.transaction() as conn:
-        for delivery in batch:
+        for delivery, result in parsed:
             conn.execute("SAVEPOINT delivery")
             try:
-                _process_one(store, delivery, counts)
+                _store_one(store, delivery, result, counts)
             except Exception as exc:  # a bug must not wedge the queue behind one delivery
                 conn.execute("ROLLBACK TO delivery")
                 log.exception("delivery %d could not be processed", delivery.id)
@@ -46,14 +49,22 @@ def process_deliveries(store: Store, *, limit: int = 200) -> IntakeCounts:
     return counts
 
 
-def _process_one(store: Store, delivery: Delivery, counts: IntakeCounts) -> None:
+def _parse(delivery: Delivery) -> ev.ParseResult | str:
+    """The delivery's events, or why it is not a delivery at all."""
     try:
-        payload = ev.decode_body(delivery.body)
+        return ev.parse_delivery(ev.decode_body(delivery.body))
     except ev.BadPayload as exc:
-        store.finish_delivery(delivery.id, events=0, skipped=0, error=str(exc))
+        return str(exc)
+    except Exception as exc:  # the parser must never stop the queue
+        log.exception("delivery %d could not be parsed", delivery.id)
+        return f"internal error: {type(exc).__name__}"
+
+
+def _store_one(store: Store, delivery: Delivery, result: ev.ParseResult | str, counts: IntakeCounts) -> None:
+    if isinstance(result, str):
+        store.finish_delivery(delivery.id, events=0, skipped=0, error=result)
         counts.problems += 1
         return
-    result = ev.parse_delivery(payload)
     for problem in result.problems:
         log.warning("delivery %d: skipped %s", delivery.id, problem)
     counts.problems += len(result.problems)
