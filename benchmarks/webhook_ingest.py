@@ -73,7 +73,13 @@ def client_loop(port: int, secret: str, stop_at: float, latencies: list[float], 
     conn.close()
 
 
-def load(port: int, secret: str, clients: int, seconds: float) -> dict:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load(port: int, secret: str, clients: int, seconds: float, pid: int) -> dict:
     latencies: list[float] = []
     counters = [[0] for _ in range(clients)]
     stop_at = time.perf_counter() + seconds
@@ -81,18 +87,21 @@ def load(port: int, secret: str, clients: int, seconds: float) -> dict:
         threading.Thread(target=client_loop, args=(port, secret, stop_at, latencies, counters[i]))
         for i in range(clients)
     ]
+    cpu_before = cpu_seconds(pid)
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
+    cpu_used = cpu_seconds(pid) - cpu_before
     latencies.sort()
     return {
         "acked": sum(c[0] for c in counters),
         "rate": len(latencies) / elapsed,
         "p50": statistics.median(latencies) * 1000,
         "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "cpu_us": cpu_used / max(len(latencies), 1) * 1e6,
     }
 
 
@@ -132,8 +141,8 @@ def main() -> int:
         rows = []
         total_acked = 0
         for clients in client_counts:
-            bare_result = load(bare_port, secret, clients, args.seconds)
-            ours_result = load(ours_port, secret, clients, args.seconds)
+            bare_result = load(bare_port, secret, clients, args.seconds, bare.pid)
+            ours_result = load(ours_port, secret, clients, args.seconds, ours.pid)
             total_acked += ours_result["acked"]
             rows.append((clients, ours_result, bare_result))
         stored = count_questions(workdir / "groupbot.db", total_acked)
@@ -144,12 +153,12 @@ def main() -> int:
 
     print(f"webhook intake, {args.seconds:g} s per run, waitress with {args.threads} threads, "
           f"{os.cpu_count()} CPUs, synchronous=FULL")
-    print(f"{'clients':>7} | {'groupbot ev/s':>13} | {'p50 ms':>6} | {'p99 ms':>6} | {'bare ev/s':>9} "
-          f"| {'bare p99':>8} | {'ratio':>5}")
-    print("-" * 72)
+    print(f"{'clients':>7} | {'groupbot ev/s':>13} | {'p50 ms':>6} | {'p99 ms':>6} | {'CPU us/ev':>9} "
+          f"| {'bare ev/s':>9} | {'bare p99':>8} | {'bare CPU':>8} | {'ratio':>5}")
+    print("-" * 96)
     for clients, o, b in rows:
-        print(f"{clients:>7} | {o['rate']:>13.0f} | {o['p50']:>6.2f} | {o['p99']:>6.2f} | {b['rate']:>9.0f} "
-              f"| {b['p99']:>8.2f} | {o['rate'] / b['rate']:>5.2f}")
+        print(f"{clients:>7} | {o['rate']:>13.0f} | {o['p50']:>6.2f} | {o['p99']:>6.2f} | {o['cpu_us']:>9.0f} "
+              f"| {b['rate']:>9.0f} | {b['p99']:>8.2f} | {b['cpu_us']:>8.0f} | {o['rate'] / b['rate']:>5.2f}")
     print(f"acknowledged: {total_acked}, stored as questions: {stored}"
           f" -> {'OK, none lost' if stored == total_acked else 'MISMATCH'}")
     return 0 if stored == total_acked else 1

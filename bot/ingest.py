@@ -1,11 +1,13 @@
 """Durable intake of webhook bodies with group commit.
 
 Every acknowledged delivery must be on disk before Meta sees the 200. A commit per
-request costs one fsync each and serialises request threads on SQLite's write lock.
-Instead, the first request thread to find no commit under way becomes the leader: it
-commits every body queued so far in one transaction, then wakes the others, whose
-bodies rode along. A lone request commits its own body with no thread hand-off; under
-load one fsync covers many requests.
+request costs one disk flush each and serialises request threads on SQLite's write
+lock. Instead the request threads take turns as leader: the leader commits every body
+queued so far in one transaction, wakes exactly the threads whose bodies it committed,
+and hands the lead to the first thread still waiting. A lone request commits its own
+body with no hand-off; under load one flush covers many requests, and no thread is
+woken only to find its body is not committed yet (a thundering herd costs more than
+the commit under the GIL).
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ log = logging.getLogger(__name__)
 
 
 class _Pending:
-    __slots__ = ("body", "received_at", "done", "committed")
+    __slots__ = ("body", "received_at", "woken", "committed", "leads")
 
     def __init__(self, body: bytes):
         self.body = body
         self.received_at = time.time()
-        self.done = False
+        self.woken = threading.Event()
         self.committed = False
+        self.leads = False
 
 
 class DeliveryWriter:
@@ -37,43 +40,44 @@ class DeliveryWriter:
         self._store = store
         self._max_batch = max_batch
         self._on_commit = on_commit
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self._queue: list[_Pending] = []
         self._committing = False
 
     def submit(self, body: bytes, *, timeout: float = 4.0) -> bool:
         """Commit ``body`` (alone or with others); False if that failed or took too long."""
         pending = _Pending(body)
-        deadline = time.monotonic() + timeout
-        with self._cond:
+        with self._lock:
             self._queue.append(pending)
-            while not pending.done:
-                if not self._committing:
-                    self._lead_one_commit()
-                    continue
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
+            pending.leads = not self._committing
+            self._committing = True
+        if not pending.leads:
+            pending.woken.wait(timeout)
+            with self._lock:
+                if not pending.woken.is_set():
+                    # Gave up waiting; if it is committed later, Meta's retry is deduplicated.
+                    self._queue.remove(pending)
                     return False
-                self._cond.wait(remaining)
+        if pending.leads:
+            self._lead()
         return pending.committed
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Nothing to flush: every submitted body is committed before submit returns."""
-
-    def _lead_one_commit(self) -> None:
-        """Called with the condition held; commits a batch with it released."""
-        batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
-        self._committing = True
-        self._cond.release()
-        try:
-            committed = self._commit(batch)
-        finally:
-            self._cond.acquire()
-            self._committing = False
+    def _lead(self) -> None:
+        with self._lock:
+            batch = self._queue[: self._max_batch]
+            del self._queue[: self._max_batch]
+        committed = self._commit(batch)
         for pending in batch:
             pending.committed = committed
-            pending.done = True
-        self._cond.notify_all()
+            pending.leads = False
+            pending.woken.set()
+        with self._lock:
+            if self._queue:
+                successor = self._queue[0]
+                successor.leads = True
+                successor.woken.set()
+            else:
+                self._committing = False
         if committed and self._on_commit is not None:
             self._on_commit()
 

@@ -15,6 +15,9 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 IDLE_WAIT_SECONDS = 1.0
+# After a wake-up, gather what else arrives for a moment: one transaction for many
+# deliveries costs far less than one each, and a question still shows within a second.
+WAKE_DEBOUNCE_SECONDS = 0.2
 
 
 @dataclass
@@ -76,7 +79,8 @@ class Worker:
             if not self.run_once():
                 # Woken early by a new delivery; otherwise a short poll also covers
                 # deliveries committed by other processes (several web processes, one worker).
-                self._wake.wait(IDLE_WAIT_SECONDS)
+                if self._wake.wait(IDLE_WAIT_SECONDS):
+                    self._stop.wait(WAKE_DEBOUNCE_SECONDS)
                 self._wake.clear()
         log.info("worker stopped")
 
