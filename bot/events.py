@@ -12,7 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterator, Union
+from typing import Any, Union
 
 MAX_TEXT_CHARS = 8000
 PAGE_POST_ITEMS = frozenset({"status", "post", "photo", "link", "video", "share", "album"})
@@ -167,9 +167,9 @@ def _parse_change(change: Any, page_id: str | None, entry_time: float | None) ->
 def _parse_messaging(item: Any, page_id: str | None, entry_time: float | None) -> Event | None:
     if not isinstance(item, dict):
         raise _Skip("not an object")
-    if item.get("field") in COMMENT_SOURCES:
+    if item.get("field") in COMMENT_SOURCES or ("comment_id" in item and "sender" not in item):
         # Meta's Messenger docs show group_feed flat inside messaging[]: a comment, not a DM.
-        return _feed_value(item, item["field"], page_id, entry_time)
+        return _feed_value(item, item.get("field") or "group_feed", page_id, entry_time)
     sender = _id(_get(item, "sender", "id"))
     if "message" in item:
         return _message(item, sender, page_id)
@@ -180,6 +180,10 @@ def _parse_messaging(item: Any, page_id: str | None, entry_time: float | None) -
 
 def _feed_value(value: dict, field_name: str, page_id: str | None, entry_time: float | None) -> Event | None:
     item, verb = value.get("item"), value.get("verb")
+    if item is None and "comment_id" in value:
+        item = "comment"  # group_feed documents only comments, and some senders omit the item
+    if verb is None and item == "comment":
+        verb = "add"
     author_id = _id(_get(value, "from", "id"))
     if item in PAGE_POST_ITEMS and field_name == "feed":
         return _page_post(value, item, verb, author_id, page_id)
@@ -320,8 +324,3 @@ def _seconds(value: Any) -> float | None:
         except ValueError:
             return None
     return None
-
-
-def iter_member_messages(result: ParseResult) -> Iterator[Event]:
-    """The events of a parse result that members wrote."""
-    return (event for event in result.events if is_member_message(event))

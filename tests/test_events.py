@@ -135,3 +135,30 @@ def test_decode_body_accepts_escaped_unicode():
     assert b"\\u00bf" in body
     event = only_event(decode_body(body))
     assert event.text == "¿cuánto cobran? 🙏"
+
+
+def test_a_flat_group_comment_without_field_item_or_verb_is_still_a_comment():
+    flat = p.group_feed_flat("hola")[0]
+    item = flat["entry"][0]["messaging"][0]
+    for key in ("field", "item", "verb"):
+        del item[key]
+    event = only_event(flat)
+    assert isinstance(event, CommentEvent) and event.verb == "add" and event.text == "hola"
+
+
+def test_a_comment_without_author_is_kept_as_a_member_comment():
+    value = p.comment_value("sin autor")
+    del value["from"]
+    event = only_event(p.feed(value))
+    assert event.author_id == "" and is_member_message(event)
+
+
+def test_iso_created_time_is_read():
+    event = only_event(p.feed(p.comment_value(created_time="2026-01-01T00:00:00+0000")))
+    assert event.created_time == 1767225600.0
+
+
+def test_standby_and_handover_entries_are_ignored():
+    payload = p.message("hi")
+    payload["entry"][0]["standby"] = [{"sender": {"id": "1"}, "message": {"mid": "m_x", "text": "for another app"}}]
+    assert [e.text for e in parse_delivery(payload).events] == ["hi"]
