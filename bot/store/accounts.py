@@ -1,0 +1,122 @@
+"""SQL for dashboard accounts: admins, their sessions, sign-in failures, the audit log."""
+
+from __future__ import annotations
+
+import sqlite3
+
+
+class AccountQueries:
+    """Admins, sessions, sign-in failures and the audit log (mixed into Store)."""
+
+    conn: sqlite3.Connection
+
+    # -- admins ---------------------------------------------------------------
+
+    def count_admins(self) -> int:
+        """How many admin accounts exist."""
+        return self.conn.execute("SELECT count(*) FROM admins").fetchone()[0]
+
+    def get_admin(self, email: str) -> dict | None:
+        """The admin with this email (id, email, password_hash, ...), or None."""
+        row = self.conn.execute(
+            "SELECT id, email, password_hash, created_at, last_sign_in FROM admins WHERE email = ?", (email,)
+        ).fetchone()
+        return dict(row) if row else None
+
+    def list_admins(self) -> list[dict]:
+        """Every admin (without password hashes), by email."""
+        rows = self.conn.execute("SELECT id, email, created_at, last_sign_in FROM admins ORDER BY email").fetchall()
+        return [dict(row) for row in rows]
+
+    def insert_admin(self, email: str, password_hash: str, now: float) -> int | None:
+        """Create an admin; None when the email is taken."""
+        cursor = self.conn.execute(
+            "INSERT OR IGNORE INTO admins (email, password_hash, created_at) VALUES (?, ?, ?)",
+            (email, password_hash, now),
+        )
+        return cursor.lastrowid if cursor.rowcount == 1 else None
+
+    def set_admin_password(self, admin_id: int, password_hash: str) -> None:
+        """Replace an admin's password hash."""
+        self.conn.execute("UPDATE admins SET password_hash = ? WHERE id = ?", (password_hash, admin_id))
+
+    def delete_admin(self, admin_id: int) -> None:
+        """Delete an admin and, through the foreign key, their sessions."""
+        self.conn.execute("DELETE FROM admins WHERE id = ?", (admin_id,))
+
+    def note_sign_in(self, admin_id: int, now: float) -> None:
+        """Remember when an admin last signed in."""
+        self.conn.execute("UPDATE admins SET last_sign_in = ? WHERE id = ?", (now, admin_id))
+
+    # -- sessions -------------------------------------------------------------
+
+    def insert_session(self, token_hash: str, admin_id: int, now: float, expires_at: float) -> None:
+        """Store a new session."""
+        self.conn.execute(
+            "INSERT INTO admin_sessions (token_hash, admin_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            (token_hash, admin_id, now, expires_at),
+        )
+
+    def session_admin(self, token_hash: str, now: float) -> dict | None:
+        """The admin (id, email) of a live session, or None when unknown or expired."""
+        row = self.conn.execute(
+            "SELECT admins.id, admins.email FROM admin_sessions JOIN admins ON admins.id = admin_sessions.admin_id"
+            " WHERE admin_sessions.token_hash = ? AND admin_sessions.expires_at > ?",
+            (token_hash, now),
+        ).fetchone()
+        return dict(row) if row else None
+
+    def delete_session(self, token_hash: str) -> None:
+        """End one session."""
+        self.conn.execute("DELETE FROM admin_sessions WHERE token_hash = ?", (token_hash,))
+
+    def delete_sessions_of(self, admin_id: int) -> int:
+        """End every session of an admin; returns how many."""
+        return self.conn.execute("DELETE FROM admin_sessions WHERE admin_id = ?", (admin_id,)).rowcount
+
+    def delete_expired_sessions(self, now: float) -> None:
+        """Forget sessions past their expiry."""
+        self.conn.execute("DELETE FROM admin_sessions WHERE expires_at <= ?", (now,))
+
+    # -- sign-in failures -----------------------------------------------------
+
+    def record_sign_in_failure(self, email: str, address: str, now: float) -> None:
+        """Remember one failed sign-in."""
+        self.conn.execute(
+            "INSERT INTO sign_in_failures (email, address, failed_at) VALUES (?, ?, ?)", (email, address, now)
+        )
+
+    def sign_in_failures_since(self, column: str, value: str, since: float) -> list[float]:
+        """Times of failures since ``since`` for one email or one address, oldest first."""
+        if column not in ("email", "address"):
+            raise ValueError(f"unknown column {column!r}")
+        rows = self.conn.execute(
+            f"SELECT failed_at FROM sign_in_failures WHERE {column} = ? AND failed_at > ? ORDER BY failed_at",
+            (value, since),
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def clear_sign_in_failures(self, email: str) -> None:
+        """Forget an account's failures (after a successful sign-in)."""
+        self.conn.execute("DELETE FROM sign_in_failures WHERE email = ?", (email,))
+
+    def delete_sign_in_failures_before(self, before: float) -> None:
+        """Forget failures too old to matter."""
+        self.conn.execute("DELETE FROM sign_in_failures WHERE failed_at <= ?", (before,))
+
+    # -- audit log ------------------------------------------------------------
+
+    def insert_audit(self, at: float, actor: str, action: str, subject: str, detail: str) -> None:
+        """Append an audit entry (joins the caller's transaction when inside one)."""
+        self.conn.execute(
+            "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+            (at, actor, action, subject, detail),
+        )
+
+    def list_audit(self, limit: int = 100, offset: int = 0) -> list[dict]:
+        """Audit entries, newest first."""
+        rows = self.conn.execute(
+            "SELECT id, at, actor, action, subject, detail FROM audit_log ORDER BY at DESC, id DESC LIMIT ? OFFSET ?",
+            (limit, offset),
+        ).fetchall()
+        return [dict(row) for row in rows]

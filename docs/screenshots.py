@@ -1,0 +1,117 @@
+"""Take the README's dashboard screenshots: a dry-run server, a few member questions, Chromium.
+
+    python docs/screenshots.py            # writes docs/dashboard-*.png
+
+Needs Chromium at /usr/bin/chromium (or CHROMIUM=/path) and `pip install playwright`.
+Everything happens in a temporary data folder; nothing is sent anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+DOCS = Path(__file__).resolve().parent
+REPO = DOCS.parent
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+EMAIL = "staff@example-firm.test"
+PASSWORD = "Screenshots only 2025!"
+QUESTIONS = [
+    ("comment", "Gracias por la información, muy útil!", "Rosa Martínez"),
+    ("group-comment", "My work permit expires next month, can I renew it early?", "John Peterson"),
+    ("message", "cual es su numero? necesito hablar con alguien", "Demo Member"),
+    ("comment", "Hola, ¿cuánto cobran por una consulta de asilo?", "María González"),
+    ("group-comment", "Mi esposo fue detenido ayer por ICE, que hago??", "Ana López"),
+]
+
+
+def groupbot(*args: str, env: dict[str, str], cwd: Path, stdin: str | None = None) -> str:
+    """Run one `groupbot` command; exit with its message if it fails."""
+    done = subprocess.run([sys.executable, "-m", "bot.cli", *args], env=env, cwd=cwd, input=stdin,
+                          capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        sys.exit(f"groupbot {args[0]} failed: {done.stderr.strip()}")
+    return done.stdout
+
+
+def start_server(env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen, str]:
+    """`groupbot serve` on a free port; returns the process and its base URL."""
+    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", "0"], env=env, cwd=cwd,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    for line in process.stdout:
+        if "groupbot serving on " in line:
+            return process, line.split("serving on ")[1].split()[0]
+    sys.exit("groupbot serve did not start")
+
+
+def main() -> int:
+    """Start groupbot, fill it with a few questions, and photograph the dashboard."""
+    with tempfile.TemporaryDirectory() as folder:
+        workdir = Path(folder)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("META_", "DATABASE_", "DRY_RUN", "FAQ_"))}
+        env.update(DATA_DIR=str(workdir / "var"), DRY_RUN="1", PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1")
+        groupbot("admin", "add", EMAIL, "--password-stdin", env=env, cwd=workdir, stdin=PASSWORD + "\n")
+        server, url = start_server(env, workdir)
+        try:
+            for kind, text, name in QUESTIONS:
+                groupbot("simulate", kind, text, "--name", name, "--url", f"{url}/webhooks/meta", env=env, cwd=workdir)
+            wait_for_questions(len(QUESTIONS), env, workdir)
+            shoot(url)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    return 0
+
+
+def wait_for_questions(count: int, env: dict[str, str], cwd: Path) -> None:
+    """Wait until the worker has stored ``count`` questions (it runs just after each 200)."""
+    deadline = time.monotonic() + 20
+    while len(groupbot("list", "questions", "--json", env=env, cwd=cwd).splitlines()) < count:
+        if time.monotonic() > deadline:
+            sys.exit("the questions did not show up; is the worker running?")
+        time.sleep(0.2)
+
+
+def shoot(url: str) -> None:
+    """Photograph the queue and the FAQ on a desktop screen, and the queue on a phone."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        desktop = browser.new_page(viewport={"width": 1280, "height": 800})
+        sign_in(desktop, url)
+        desktop.screenshot(path=DOCS / "dashboard-queue.png")
+        try_message(desktop, url, "cual es su numero?")
+        desktop.screenshot(path=DOCS / "dashboard-faq.png")
+        phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                 device_scale_factor=2)
+        sign_in(phone, url)
+        phone.screenshot(path=DOCS / "dashboard-phone.png")
+        browser.close()
+    for name in ("dashboard-queue.png", "dashboard-faq.png", "dashboard-phone.png"):
+        print(f"wrote docs/{name}")
+
+
+def sign_in(page, url: str) -> None:
+    page.goto(f"{url}/admin/")
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Queue", level=1).wait_for()
+
+
+def try_message(page, url: str, text: str) -> None:
+    page.goto(f"{url}/admin/faq")
+    page.get_by_label("Message", exact=True).fill(text)
+    page.get_by_role("button", name="What would the bot answer?").click()
+    page.get_by_role("status", name="Answer").wait_for()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

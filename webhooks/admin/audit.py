@@ -1,0 +1,18 @@
+"""``/admin/audit``: who did what, newest first."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+
+from webhooks import services
+from webhooks.admin import bp
+
+PAGE_SIZE = 100
+
+
+@bp.get("/audit")
+def audit():
+    """The audit log, a page at a time."""
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows = services().store.list_audit(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    return render_template("admin/audit.html", entries=rows[:PAGE_SIZE], page=page, more=len(rows) > PAGE_SIZE)
