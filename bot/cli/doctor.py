@@ -1,0 +1,57 @@
+"""``groupbot doctor`` and ``groupbot subscribe``: check the installation; subscribe the Page's webhooks."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.cli.common import CommandFailed, add_command, open_store
+from bot.config import Settings
+from bot.doctor import examine
+from bot.dry_run import build_graph
+from bot.graph_errors import GraphError
+from bot.subscription import WEBHOOK_FIELDS, subscribe_page
+
+_MARKS = {"ok": "ok     ", "note": "note   ", "problem": "PROBLEM"}
+
+
+def register(commands) -> None:
+    """Add this module's subcommands."""
+    add_command(commands, "doctor", cmd_doctor, "check settings, database, feed, token, scopes and Page subscription")
+    add_command(commands, "subscribe", cmd_subscribe, f"subscribe the Page's webhooks ({', '.join(WEBHOOK_FIELDS)})")
+
+
+def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the settings (secrets masked) and every check; exit 1 if any problem."""
+    print("settings:")
+    for name, value in settings.describe().items():
+        print(f"  {name}: {value}")
+    store = open_store(settings)
+    try:
+        findings = examine(settings, store, build_graph(settings, store))
+    finally:
+        store.close()
+    print("checks:")
+    for finding in findings:
+        print(f"  {_MARKS[finding.level]} {finding.subject}: {finding.detail}")
+        if finding.fix and finding.level == "problem":
+            print(f"          fix: {finding.fix}")
+    problems = sum(f.level == "problem" for f in findings)
+    print(f"{problems} problem(s)" if problems else "no problems found")
+    return 1 if problems else 0
+
+
+def cmd_subscribe(settings: Settings, args: argparse.Namespace) -> int:
+    """Subscribe the app to the Page's webhook fields and show what Meta now has."""
+    store = open_store(settings)
+    try:
+        fields = subscribe_page(build_graph(settings, store))
+    except GraphError as error:
+        raise CommandFailed(f"Meta refused the subscription: {error}") from None
+    finally:
+        store.close()
+    missing = [f for f in WEBHOOK_FIELDS if f not in fields]
+    if missing:
+        raise CommandFailed(f"Meta did not subscribe {', '.join(missing)}; check the app's webhook settings")
+    prefix = "dry-run: recorded, not sent: " if settings.dry_run else ""
+    print(f"{prefix}the Page is subscribed to {', '.join(fields)}")
+    return 0

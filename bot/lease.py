@@ -1,0 +1,71 @@
+"""Named leases in the database: one process at a time polls the blog and sends to Meta."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TTL_SECONDS = 300.0
+
+
+def process_holder() -> str:
+    """A name for this process that another process on the same host can check for life."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def holder_is_gone(holder: str) -> bool:
+    """True when `holder` is a process of this host that no longer runs (killed, crashed)."""
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False  # another host: only the lease's expiry can tell
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, under another user
+    return False
+
+
+class Lease:
+    """A renewable lease on `name`; holding it is cheap to re-check on every worker pass."""
+
+    def __init__(self, store: Store, name: str, *, holder: str | None = None, ttl: float = DEFAULT_TTL_SECONDS):
+        self.store = store
+        self.name = name
+        self.holder = holder or process_holder()
+        self.ttl = ttl
+        self._held_until = 0.0
+
+    def hold(self, now: float) -> bool:
+        """True when this process holds the lease (taking or renewing it as needed)."""
+        if self._held_until - now > self.ttl / 2:
+            return True  # nobody can take it before it expires; renewing every pass would cost a write
+        if not self.store.try_lease(self.name, self.holder, now, self.ttl, holder_is_gone=holder_is_gone):
+            if self._held_until:
+                log.warning("lease %s lost to another process", self.name)
+            self._held_until = 0.0
+            return False
+        if not self._held_until:
+            log.info("lease %s taken by this process", self.name)
+        self._held_until = now + self.ttl
+        return True
+
+    def release(self) -> None:
+        """Give the lease up (at a clean exit), so another process need not wait for its expiry."""
+        self.store.release_lease(self.name, self.holder)
+        self._held_until = 0.0
+
+    def other_holder(self, now: float) -> str | None:
+        """The live process holding the lease, if it is not this one."""
+        found = self.store.lease_holder(self.name)
+        if not found or found[0] == self.holder or found[1] <= now or holder_is_gone(found[0]):
+            return None
+        return found[0]
