@@ -1,11 +1,16 @@
-"""What happens to a stored delivery: parse it, and turn member messages into questions."""
+"""What happens to a stored delivery: parse it, turn member messages into questions, note what the Page said.
+
+Questions are judged and get their suggested replies in the next worker job (`bot.replies`).
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 from bot import events as ev
+from bot import replies
 from bot.store import Delivery, NewQuestion, Store
 
 log = logging.getLogger(__name__)
@@ -79,6 +84,7 @@ def _store_one(store: Store, delivery: Delivery, result: ev.ParseResult | str, c
 
 def _apply(store: Store, event: ev.Event, counts: IntakeCounts) -> None:
     if not ev.is_member_message(event):
+        _note_page_activity(store, event)
         return
     if isinstance(event, ev.CommentEvent):
         _apply_comment(store, event, counts)
@@ -112,9 +118,21 @@ def _apply_comment(store: Store, event: ev.CommentEvent, counts: IntakeCounts) -
         if store.insert_question(question) is not None:
             counts.questions += 1
     elif event.verb in ("edited", "edit") and event.text:
-        store.update_question_text(event.comment_id, event.text)
+        if store.update_question_text(event.comment_id, event.text):
+            replies.comment_edited(store, event.comment_id, time.time())
     elif event.verb in ("remove", "delete"):
         store.mark_question_removed(event.comment_id)
+        replies.comment_removed(store, event.comment_id, time.time())
+
+
+def _note_page_activity(store: Store, event: ev.Event) -> None:
+    """What the Page itself said settles replies whose sending ended without an answer."""
+    if isinstance(event, ev.MessageEvent):
+        key = replies.echo_key_for_metadata(event.metadata)
+        if key:
+            replies.page_echo(store, key=key, external_id=event.mid, now=time.time())
+    elif isinstance(event, ev.CommentEvent) and event.verb == "add" and event.parent_id:
+        replies.page_echo(store, key=f"comment:{event.parent_id}", external_id=event.comment_id, now=time.time())
 
 
 def _event_time(event: ev.Event) -> float:

@@ -18,8 +18,8 @@ def test_simulate_then_list_shows_the_question(server, workdir, server_env):
     assert len(rows) == 1
     row = rows[0]
     assert {"id", "source", "external_id", "author_id", "author_name", "text", "created_at", "status"} <= set(row)
-    assert (row["source"], row["text"], row["author_name"], row["status"]) == (
-        "group_comment", "hola, cual es su numero?", "Demo Member", "new")
+    assert (row["source"], row["text"], row["author_name"]) == ("group_comment", "hola, cual es su numero?", "Demo Member")
+    assert row["status"] in ("new", "suggested")  # the worker may already have suggested its reply
 
 
 def test_simulate_each_kind_lands_with_its_source(server, workdir, server_env):

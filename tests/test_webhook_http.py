@@ -46,7 +46,8 @@ def test_a_signed_comment_is_acknowledged_and_listed_as_a_question(server):
     answer = server.post_delivery(p.feed(p.comment_value("cual es su numero?", comment_id="777_1")))
     assert answer.status_code == 200
     rows = wait_for(lambda: questions(server))
-    assert rows == [("777_1", "page_comment", "cual es su numero?", "Maria Lopez", "new")]
+    assert [row[:4] for row in rows] == [("777_1", "page_comment", "cual es su numero?", "Maria Lopez")]
+    assert rows[0][4] in ("new", "suggested")  # the worker may already have suggested its reply
 
 
 def test_an_unsigned_delivery_is_refused_and_nothing_is_stored(server):
