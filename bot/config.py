@@ -10,6 +10,7 @@ import json
 import os
 import re
 import secrets
+import string
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Mapping
@@ -54,10 +55,17 @@ class Settings:
     faq_file: str
     auto_approve_intents: frozenset[str]
     page_post_approval: bool
+    page_post_template: str
+    page_post_spanish: bool
+    backfill: int
+    graph_timeout: int
+    subscription_check_interval: int
     admin_emails: tuple[str, ...]
     smtp_url: str = field(repr=False)
+    smtp_from: str
     retention_days: int
     public_url: str
+    trust_proxy_hops: int
     log_level: str
 
     @classmethod
@@ -153,6 +161,11 @@ def _build(env: _Reader) -> Settings:
     smtp_url = env.str("SMTP_URL")
     if smtp_url and urlparse(smtp_url).scheme not in ("smtp", "smtps", "smtp+starttls"):
         raise SettingsError("SMTP_URL must start with smtp://, smtps:// or smtp+starttls://")
+    if smtp_url and not urlparse(smtp_url).hostname:
+        raise SettingsError("SMTP_URL has no host (e.g. smtp+starttls://user:password@smtp.example.com:587)")
+    smtp_from = env.str("SMTP_FROM")
+    if smtp_from and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", smtp_from):
+        raise SettingsError(f"SMTP_FROM must be an e-mail address (got {smtp_from!r})")
     log_level = env.str("LOG_LEVEL", "INFO").upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR (got {log_level!r})")
@@ -179,12 +192,40 @@ def _build(env: _Reader) -> Settings:
         faq_file=env.str("FAQ_FILE"),
         auto_approve_intents=auto,
         page_post_approval=env.bool("PAGE_POST_APPROVAL", default=False),
+        page_post_template=_page_post_template(env),
+        page_post_spanish=env.bool("PAGE_POST_SPANISH", default=False),
+        backfill=env.int("BACKFILL", 0, minimum=0),
+        graph_timeout=env.int("META_GRAPH_TIMEOUT_SECONDS", 10, minimum=1),
+        subscription_check_interval=env.int("SUBSCRIPTION_CHECK_SECONDS", 900, minimum=60),
         admin_emails=emails,
         smtp_url=smtp_url,
+        smtp_from=smtp_from,
         retention_days=env.int("RETENTION_DAYS", 90, minimum=1),
         public_url=env.url("PUBLIC_URL", "http://127.0.0.1:8000"),
+        trust_proxy_hops=env.int("TRUST_PROXY_HOPS", 0, minimum=0),
         log_level=log_level,
     )
+
+
+def _page_post_template(env: _Reader) -> str:
+    """PAGE_POST_TEMPLATE with its \\n escapes as newlines; '' for the default. Placeholders are checked now."""
+    template = env.str("PAGE_POST_TEMPLATE").replace("\\n", "\n")
+    if not template:
+        return ""
+    # Imported here: compose pulls in the feed parser, which nothing else in this module needs.
+    from bot.compose import PLACEHOLDERS
+
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise SettingsError(f"PAGE_POST_TEMPLATE is malformed ({exc}); write literal braces as {{{{ and }}}}") from None
+    for _, name, spec, conversion in parts:
+        if name is not None and name not in PLACEHOLDERS:
+            allowed = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+            raise SettingsError(f"PAGE_POST_TEMPLATE has an unknown placeholder {{{name}}}; use {allowed}")
+        if spec or conversion:
+            raise SettingsError(f"PAGE_POST_TEMPLATE: placeholder {{{name}}} takes no format spec or conversion")
+    return template
 
 
 def _database_path(url: str) -> Path:

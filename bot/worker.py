@@ -32,8 +32,13 @@ class Job:
 
 def default_jobs(settings: Settings, store: Store) -> list[Job]:
     """The jobs of a complete installation, in the order a pass runs them."""
+    from bot.publisher import publishing_jobs  # imported here: it builds its jobs from Job, defined above
+    from bot.reply_jobs import reply_jobs  # likewise
+
     return [
         Job("intake", lambda now: process_deliveries(store).deliveries > 0),
+        *reply_jobs(settings, store),
+        *publishing_jobs(settings, store),
     ]
 
 

@@ -44,11 +44,16 @@ def create_app(
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
     app.extensions["groupbot"] = Services(settings, store, DeliveryWriter(store, on_commit=on_delivery))
 
+    from webhooks.blog import bp as blog_bp
     from webhooks.health import bp as health_bp
     from webhooks.meta import bp as meta_bp
 
     app.register_blueprint(meta_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(blog_bp, wake=on_delivery)  # a blog ping hurries the in-process worker
+    from webhooks.admin import init_app as init_admin
+
+    init_admin(app, settings)
     return app
 
 

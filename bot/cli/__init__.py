@@ -14,7 +14,8 @@ from typing import Sequence
 from bot.cli.common import CommandFailed
 from bot.config import Settings, SettingsError
 
-COMMAND_MODULES = ("bot.cli.serve", "bot.cli.intake", "bot.cli.listing")
+COMMAND_MODULES = ("bot.cli.serve", "bot.cli.intake", "bot.cli.listing", "bot.cli.admin",
+                   "bot.cli.publishing", "bot.cli.doctor", "bot.cli.replies")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Callable
 
+from bot.cli import publishing as publishing_cli
+from bot.cli import replies as replies_cli
 from bot.cli.common import add_command, open_store
 from bot.config import Settings
 from bot.store import Store
@@ -22,14 +24,11 @@ class Lister:
     line: Callable[[dict], str]
 
 
-def _question_line(row: dict) -> str:
-    text = " ".join(row["text"].split())
-    who = row["author_name"] or row["author_id"]
-    return f"#{row['id']:<5} {row['created_at']}  {row['source']:<13} {row['status']:<8} {who}: {text[:80]}"
-
-
 LISTERS: dict[str, Lister] = {
-    "questions": Lister(lambda store, limit: store.list_questions(limit=limit), _question_line),
+    "questions": Lister(replies_cli.fetch_questions, replies_cli.question_line),
+    "replies": Lister(replies_cli.fetch_replies, replies_cli.reply_line),
+    "posts": Lister(publishing_cli.fetch_posts, publishing_cli.post_line),
+    "calls": Lister(publishing_cli.fetch_calls, publishing_cli.call_line),
 }
 
 

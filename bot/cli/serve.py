@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from bot.accounts import ensure_first_admin
 from bot.cli.common import DEFAULT_HOST, DEFAULT_PORT, add_command, exit_on_sigterm, open_store
 from bot.config import Settings
 from bot.store import Store
@@ -54,11 +55,14 @@ def _serve_http(settings: Settings, args: argparse.Namespace, store: Store, work
 
     app = create_app(settings, store=store, on_delivery=worker.wake if worker else None)
     server = create_server(app, host=args.host, port=args.port, threads=args.threads, ident="groupbot")
+    # A fresh dry-run install gets an account at once, so the dashboard can be tried.
+    first_login = ensure_first_admin(store) if settings.dry_run else None
+    has_admin = first_login is not None or store.count_admins() > 0
     exit_on_sigterm()
     thread = None
     try:
         thread = worker.start_thread() if worker else None
-        _announce(settings, f"http://{args.host}:{server.effective_port}")
+        _announce(settings, f"http://{args.host}:{server.effective_port}", first_login, has_admin)
         server.run()  # returns after SIGINT/SIGTERM, once request threads have finished
     finally:
         server.close()
@@ -70,8 +74,15 @@ def _serve_http(settings: Settings, args: argparse.Namespace, store: Store, work
     return 0
 
 
-def _announce(settings: Settings, base_url: str) -> None:
+def _announce(settings: Settings, base_url: str, first_login: tuple[str, str] | None, has_admin: bool) -> None:
     mode = "dry-run: outgoing Meta calls are recorded, not sent" if settings.dry_run else "live"
     print(f"groupbot serving on {base_url} ({mode})", flush=True)
     print(f"  Meta webhook callback: {base_url}/webhooks/meta", flush=True)
     print(f"  data folder: {settings.data_dir}", flush=True)
+    print(f"  dashboard: {base_url}/admin/", flush=True)
+    if first_login:
+        # Shown once, on the console only: the log never holds a password.
+        email, password = first_login
+        print(f"  admin login: {email} / {password} (change it with `groupbot admin add {email}`)", flush=True)
+    elif not has_admin:
+        print("  no admin yet: create one with `groupbot admin add EMAIL`", flush=True)

@@ -17,14 +17,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from bot.store.accounts import AccountQueries
 from bot.store.intake import Delivery, IntakeQueries, NewQuestion
+from bot.store.outbox import OutboxQueries
+from bot.store.publishing import PublishingQueries
+from bot.store.replies import ReplyQueries
+from bot.store.upkeep import UpkeepQueries
 
 __all__ = ["Delivery", "NewQuestion", "Store", "MIGRATIONS_DIR"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-class Store(IntakeQueries):
+class Store(IntakeQueries, AccountQueries, OutboxQueries, PublishingQueries, ReplyQueries, UpkeepQueries):
     """The database. Safe to share across threads; each thread gets its own connection."""
 
     def __init__(self, path: str | Path, *, synchronous: str = "FULL"):
