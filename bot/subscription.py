@@ -11,7 +11,8 @@ from bot.alerts import notify_admins
 
 log = logging.getLogger(__name__)
 
-WEBHOOK_FIELDS = ("feed", "messages", "messaging_postbacks", "group_feed")
+# message_echoes: the echo of our own Messenger send settles a send whose answer was lost.
+WEBHOOK_FIELDS = ("feed", "messages", "messaging_postbacks", "message_echoes", "group_feed")
 
 
 def missing_fields(graph) -> list[str]:
