@@ -122,6 +122,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--clients", default="1,8,32")
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--command", choices=["serve", "web"], default="serve",
+                        help="serve: web app and worker in one process; web: the web app alone")
     args = parser.parse_args()
     client_counts = [int(c) for c in args.clients.split(",")]
 
@@ -131,7 +133,7 @@ def main() -> int:
     env.pop("META_PAGE_ACCESS_TOKEN", None)
     ours_port, bare_port = free_port(), free_port()
     ours = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", os.environ.get("BENCH_CMD", "serve"), "--port", str(ours_port), "--threads", str(args.threads)],
+        [sys.executable, "-m", "bot.cli", args.command, "--port", str(ours_port), "--threads", str(args.threads)],
         env=env, cwd=workdir, stdout=subprocess.DEVNULL,
     )
     bare = subprocess.Popen([sys.executable, "-c", BARE_APP, str(bare_port), str(args.threads)], env=env)
@@ -152,7 +154,7 @@ def main() -> int:
             process.wait(timeout=30)
 
     print(f"webhook intake, {args.seconds:g} s per run, waitress with {args.threads} threads, "
-          f"{os.cpu_count()} CPUs, synchronous=FULL")
+          f"{os.cpu_count()} CPUs, SQLITE_SYNCHRONOUS={env.get('SQLITE_SYNCHRONOUS', 'FULL')}")
     print(f"{'clients':>7} | {'groupbot ev/s':>13} | {'p50 ms':>6} | {'p99 ms':>6} | {'CPU us/ev':>9} "
           f"| {'bare ev/s':>9} | {'bare p99':>8} | {'bare CPU':>8} | {'ratio':>5}")
     print("-" * 96)

@@ -67,6 +67,7 @@ class Settings:
     public_url: str
     trust_proxy_hops: int
     log_level: str
+    sqlite_synchronous: str = "FULL"
 
     @classmethod
     def from_env(
@@ -204,7 +205,15 @@ def _build(env: _Reader) -> Settings:
         public_url=env.url("PUBLIC_URL", "http://127.0.0.1:8000"),
         trust_proxy_hops=env.int("TRUST_PROXY_HOPS", 0, minimum=0),
         log_level=log_level,
+        sqlite_synchronous=_choice(env, "SQLITE_SYNCHRONOUS", ("FULL", "NORMAL"), "FULL"),
     )
+
+
+def _choice(env: _Reader, name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = env.str(name, default).upper()
+    if value not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(allowed)} (got {value!r})")
+    return value
 
 
 def _page_post_template(env: _Reader) -> str:

@@ -38,7 +38,7 @@ def create_app(
     """Build the app from ``config`` (Settings, an environment mapping, or the real environment)."""
     settings = config if isinstance(config, Settings) else Settings.from_env(config)
     if store is None:
-        store = Store(settings.database_path)
+        store = Store(settings.database_path, synchronous=settings.sqlite_synchronous)
         store.migrate()
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=MAX_BODY_BYTES)

@@ -29,7 +29,7 @@ def add_command(commands, name: str, handler: Handler, help_text: str) -> argpar
 
 def open_store(settings: Settings) -> Store:
     """The migrated database, or CommandFailed naming the file."""
-    store = Store(settings.database_path)
+    store = Store(settings.database_path, synchronous=settings.sqlite_synchronous)
     try:
         store.migrate()
     except Exception as exc:  # sqlite3.Error or OSError: the file is unusable
