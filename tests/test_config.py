@@ -62,6 +62,7 @@ def test_dry_run_can_be_forced_with_a_token(tmp_path):
     ("ADMIN_EMAILS", "staff@firm.test, nobody", "ADMIN_EMAILS has an address that is not one"),
     ("SMTP_URL", "mail.firm.test", "SMTP_URL must start with smtp://"),
     ("RETENTION_DAYS", "0", "RETENTION_DAYS must be at least 1"),
+    ("SQLITE_SYNCHRONOUS", "off", "SQLITE_SYNCHRONOUS must be one of FULL, NORMAL"),
 ])
 def test_each_bad_setting_is_named_in_one_line(tmp_path, name, value, message):
     with pytest.raises(SettingsError) as caught:
@@ -87,3 +88,15 @@ def test_the_command_stops_with_one_line_for_a_bad_setting(tmp_path):
     assert result.stderr.strip().splitlines() == [
         "groupbot: setting error: DATABASE_URL must look like sqlite:///var/groupbot.db (got 'mysql://x')"
     ]
+
+
+def test_env_example_documents_every_setting_the_code_reads():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    source = (root / "bot" / "config.py").read_text()
+    read = set(re.findall(r'env\.\w+\("([A-Z_]+)"', source)) | set(re.findall(r'_choice\(env, "([A-Z_]+)"', source))
+    documented = set(re.findall(r"^([A-Z_]+)=", (root / ".env.example").read_text(), re.M))
+    assert read - documented == set(), "settings missing from .env.example"
+    assert documented - read == set(), ".env.example lists settings the code does not read"
