@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import random
+from abc import ABC, abstractmethod
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -33,12 +34,12 @@ log = logging.getLogger(__name__)
 __all__ = ["JobHandler", "Outbox", "OutboxJob", "RetryPolicy", "enqueue"]
 
 
-class JobHandler:
+class JobHandler(ABC):
     """How one kind of job is sent; subclasses implement `send` and, for calls that create, `reconcile`."""
 
+    @abstractmethod
     def send(self, job: OutboxJob, graph: Any) -> dict:
         """Make the job's Graph call(s); returns a JSON-able result. Raises GraphError."""
-        raise NotImplementedError
 
     def reconcile(self, job: OutboxJob, graph: Any) -> dict | None:
         """The result if an earlier attempt already took effect at Meta, None if it did not (safe to send)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from abc import abstractmethod
 from typing import Callable
 
 from bot.graph_errors import GraphAlreadyReplied, GraphBadRequest, GraphError, GraphPermissionError, GraphTransient
@@ -60,9 +61,9 @@ class ReplyHandler(JobHandler):
                 self.store.note_reply_error(reply["id"], f"will retry: {error}", now)
             raise
 
+    @abstractmethod
     def call(self, job: OutboxJob, graph) -> str:
         """Make the channel's Graph call; returns the id Meta gave."""
-        raise NotImplementedError
 
     def on_result(self, job: OutboxJob, result: dict) -> None:
         if "skipped" in result:

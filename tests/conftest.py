@@ -163,3 +163,22 @@ def store(settings: Settings):
     db.migrate()
     yield db
     db.close()
+
+
+@pytest.fixture
+def fake():
+    """A fake Graph API on 127.0.0.1, in this process."""
+    from tests.fakes.fake_graph import FakeGraph
+
+    with FakeGraph() as graph:
+        yield graph
+
+
+@pytest.fixture
+def blog():
+    """A fake blog on 127.0.0.1 whose feed holds two posts."""
+    from tests.fakes.fake_blog import FakeBlog, make_posts
+
+    with FakeBlog() as server:
+        server.set_posts(make_posts(2))
+        yield server

@@ -10,7 +10,6 @@ from bot.admin_mail import AdminMailer, first_words, install_email_alerts
 from bot.alerts import notify_admins, set_alert_delivery
 from bot.mailer import MailError, parse_smtp_url, send_email
 from bot.pause import pause_sending
-from tests.fakes.fake_graph import FakeGraph
 from tests.fakes.smtp_sink import SmtpSink
 from tests.reply_support import make_desk, message
 
@@ -22,12 +21,6 @@ URGENT_TEXT = ("Mi esposo fue detenido por ICE esta mañana en Chula Vista, su n
 def sink():
     with SmtpSink(credentials=("alerts@firm.example", "p@ss:word")) as server:
         yield server
-
-
-@pytest.fixture
-def fake():
-    with FakeGraph() as graph:
-        yield graph
 
 
 @pytest.fixture

@@ -18,26 +18,12 @@ from bot.publishing import POLL_REQUEST_KEY
 from bot.store import Store
 from tests.conftest import GroupbotServer, query, wait_for
 from tests.fakes.fake_blog import FakeBlog, FakePost, make_posts
-from tests.fakes.fake_graph import FakeGraph
 from tests.publishing_support import BLOG_SECRET, live_env, live_settings, publisher_for
 from webhooks import create_app
 
 SITE = "https://blog.example-immigration-firm.test"
 LINK = f"{SITE}/2026/11/green-card-interviews/"
 PING = json.dumps({"post_id": 7002, "status": "publish", "url": "https://evil.example/not-trusted"}).encode()
-
-
-@pytest.fixture
-def fake():
-    with FakeGraph() as graph:
-        yield graph
-
-
-@pytest.fixture
-def blog():
-    with FakeBlog() as server:
-        server.set_posts(make_posts(2))
-        yield server
 
 
 @pytest.fixture

@@ -10,22 +10,7 @@ import pytest
 from bot.store import Store
 from bot.subscription import WEBHOOK_FIELDS
 from tests.conftest import base_env, run_cli
-from tests.fakes.fake_blog import FakeBlog, make_posts
-from tests.fakes.fake_graph import FakeGraph
 from tests.publishing_support import graph_calls, live_env, live_settings, publisher_for
-
-
-@pytest.fixture
-def fake():
-    with FakeGraph() as graph:
-        yield graph
-
-
-@pytest.fixture
-def blog():
-    with FakeBlog() as server:
-        server.set_posts(make_posts(2))
-        yield server
 
 
 @pytest.fixture

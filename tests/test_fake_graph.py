@@ -7,13 +7,7 @@ import pytest
 import requests
 
 from bot.graph import GraphClient, GraphDuplicatePost, GraphRateLimited
-from tests.fakes.fake_graph import FakeGraph, FakeGraphProcess, RemoteFakeGraph
-
-
-@pytest.fixture
-def fake():
-    with FakeGraph() as graph:
-        yield graph
+from tests.fakes.fake_graph import FakeGraphProcess, RemoteFakeGraph
 
 
 def client_for(url: str, fake, version: str = "v26.0") -> GraphClient:

@@ -24,12 +24,6 @@ NOW = datetime.now(timezone.utc)
 
 
 @pytest.fixture
-def fake():
-    with FakeGraph() as graph:
-        yield graph
-
-
-@pytest.fixture
 def sleeps() -> list[float]:
     return []
 

@@ -17,26 +17,13 @@ from bot.outbox import JobHandler, Outbox, RetryPolicy
 from bot.publisher import Publisher, poll_once
 from bot.publishing import list_posts, request_poll, retry_page_post
 from bot.store import Store
-from tests.fakes.fake_blog import FakeBlog, FakePost, make_posts
+from tests.fakes.fake_blog import FakePost, make_posts
 from tests.fakes.fake_graph import FakeGraph
 from tests.publishing_support import graph_calls, graph_for, live_settings, publisher_for
 
 SITE = "https://blog.example-immigration-firm.test"
 LINK = f"{SITE}/2026/11/work-permits/"
 HOUR = 3600.0
-
-
-@pytest.fixture
-def fake():
-    with FakeGraph() as graph:
-        yield graph
-
-
-@pytest.fixture
-def blog():
-    with FakeBlog() as server:
-        server.set_posts(make_posts(2))
-        yield server
 
 
 @pytest.fixture

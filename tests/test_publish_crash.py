@@ -12,25 +12,11 @@ from datetime import datetime, timezone
 import pytest
 
 from tests.conftest import query, run_cli, wait_for
-from tests.fakes.fake_blog import FakeBlog, FakePost, make_posts
-from tests.fakes.fake_graph import FakeGraph
+from tests.fakes.fake_blog import FakePost, make_posts
 from tests.publishing_support import graph_calls, live_env
 
 SITE = "https://blog.example-immigration-firm.test"
 LINK = f"{SITE}/2026/11/daca-renewals/"
-
-
-@pytest.fixture
-def fake():
-    with FakeGraph() as graph:
-        yield graph
-
-
-@pytest.fixture
-def blog():
-    with FakeBlog() as server:
-        server.set_posts(make_posts(2))
-        yield server
 
 
 @pytest.fixture

@@ -16,16 +16,9 @@ from bot.publisher import poll_once
 from bot.publishing import PublishingError, approve_page_post, list_posts, mark_group_posted, post_values
 from bot.store import Store
 from tests.fakes.fake_blog import FakeBlog, FakePost, make_posts
-from tests.fakes.fake_graph import FakeGraph
 from tests.publishing_support import live_settings, publisher_for
 
 SITE = "https://blog.example-immigration-firm.test"
-
-
-@pytest.fixture
-def fake():
-    with FakeGraph() as graph:
-        yield graph
 
 
 @pytest.fixture

@@ -10,18 +10,11 @@ from bot.reply_actions import approve_reply, edit_reply, hide_comment, reject_re
 from bot.replies import ReplyError
 from bot.retention import purge_old_text
 from bot.reply_sending import ECHO_WAIT_SECONDS
-from tests.fakes.fake_graph import FakeGraph
 from tests.reply_support import (
     comment, make_desk, message, message_requests, messenger_sends, private_replies,
 )
 
 HOUR = 3600.0
-
-
-@pytest.fixture
-def fake():
-    with FakeGraph() as graph:
-        yield graph
 
 
 @pytest.fixture

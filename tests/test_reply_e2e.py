@@ -7,21 +7,13 @@ import signal
 import subprocess
 import sys
 
-import pytest
 
 from tests.conftest import GroupbotServer, base_env, query, run_cli, wait_for
-from tests.fakes.fake_graph import FakeGraph
 from tests.fakes.smtp_sink import SmtpSink
 from tests.publishing_support import live_env
 from tests.reply_support import comment, message, message_requests, private_replies
 
 URGENT_TEXT = "Detuvieron a mi papa hoy en la mañana en su trabajo en San Ysidro, que hacemos? ayuda por favor"
-
-
-@pytest.fixture
-def fake():
-    with FakeGraph() as graph:
-        yield graph
 
 
 def replies(env: dict) -> list[tuple]:
