@@ -195,7 +195,8 @@ def _build(env: _Reader) -> Settings:
         page_post_approval=env.bool("PAGE_POST_APPROVAL", default=False),
         page_post_template=_page_post_template(env),
         page_post_spanish=env.bool("PAGE_POST_SPANISH", default=False),
-        backfill=env.int("BACKFILL", 0, minimum=0),
+        # The demo feed is there to be seen: a newcomer's dry-run posts its two newest entries.
+        backfill=env.int("BACKFILL", 2 if dry_run and not env.str("BLOG_FEED_URL") else 0, minimum=0),
         graph_timeout=env.int("META_GRAPH_TIMEOUT_SECONDS", 10, minimum=1),
         subscription_check_interval=env.int("SUBSCRIPTION_CHECK_SECONDS", 900, minimum=60),
         admin_emails=emails,

@@ -100,3 +100,9 @@ def test_env_example_documents_every_setting_the_code_reads():
     documented = set(re.findall(r"^([A-Z_]+)=", (root / ".env.example").read_text(), re.M))
     assert read - documented == set(), "settings missing from .env.example"
     assert documented - read == set(), ".env.example lists settings the code does not read"
+
+
+def test_dry_run_on_the_demo_feed_posts_its_two_newest_entries_but_a_real_feed_posts_none_at_first(tmp_path):
+    assert load(tmp_path).backfill == 2
+    assert load(tmp_path, BLOG_FEED_URL="https://blog.example/feed").backfill == 0
+    assert load(tmp_path, BACKFILL="5").backfill == 5
