@@ -136,6 +136,13 @@ class OutboxQueries:
         rows = self.conn.execute("SELECT status, count(*) FROM outbox_jobs GROUP BY status").fetchall()
         return {status: count for status, count in rows}
 
+    def failed_jobs(self, limit: int = 10) -> list[OutboxJob]:
+        """Jobs that failed or that Meta refused for good, most recent first."""
+        rows = self.conn.execute(
+            f"SELECT {_JOB_COLUMNS} FROM outbox_jobs WHERE status IN ('failed', 'dead')"
+            " ORDER BY coalesce(finished_at, updated_at) DESC, id DESC LIMIT ?", (limit,)).fetchall()
+        return [_job(row) for row in rows]
+
     def next_due_time(self) -> float | None:
         """When the earliest pending job becomes due, or None when none is pending."""
         return self.conn.execute(

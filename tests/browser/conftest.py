@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import GroupbotServer, base_env, run_cli
+from tests.conftest import GroupbotServer, base_env, run_cli, wait_for
+from tests.publishing_support import live_env
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -39,15 +40,24 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+def start_server(workdir: Path, env: dict[str, str]) -> GroupbotServer:
+    """Add the test admins, then start `groupbot serve` with ``env``."""
+    for email in (ADMIN_EMAIL, LOCKED_EMAIL):
+        added = run_cli("admin", "add", email, "--password-stdin", input=ADMIN_PASSWORD + "\n", env=env, cwd=workdir)
+        assert added.returncode == 0, added.stderr
+    return GroupbotServer(workdir, env).start()
+
+
+def start_live_server(workdir: Path, graph, blog=None, **extra: str) -> GroupbotServer:
+    """A live (not dry-run) `groupbot serve` whose Graph API is ``graph`` and blog ``blog`` (fakes on 127.0.0.1)."""
+    return start_server(workdir, live_env(workdir / "var", graph, blog, **extra))
+
+
 @pytest.fixture(scope="module")
 def admin_server(tmp_path_factory):
     """`groupbot serve` (dry-run) with two admins, shared by a module's tests."""
     workdir = tmp_path_factory.mktemp("dashboard")
-    env = base_env(workdir / "var")
-    for email in (ADMIN_EMAIL, LOCKED_EMAIL):
-        added = run_cli("admin", "add", email, "--password-stdin", input=ADMIN_PASSWORD + "\n", env=env, cwd=workdir)
-        assert added.returncode == 0, added.stderr
-    server = GroupbotServer(workdir, env).start()
+    server = start_server(workdir, base_env(workdir / "var"))
     yield server
     server.stop()
 
@@ -78,6 +88,27 @@ class Visitor:
 
     def open(self, path: str) -> None:
         self.page.goto(self.base_url + path)
+
+    def open_signed_in(self, path: str) -> None:
+        """Open ``path``, signing in on the way."""
+        self.open(path)
+        self.sign_in()
+        self.page.wait_for_url(f"**{path}")
+
+    def card(self, text: str, show: str = "pending"):
+        """The card holding ``text`` in one of the queue's tabs, once it is there (the worker runs after the 200)."""
+        card = self.page.locator(".card").filter(has_text=text)
+
+        def shown() -> bool:
+            self.open(f"/admin/?show={show}")
+            return card.count() > 0
+
+        wait_for(shown, timeout=15, interval=0.2)
+        return card
+
+    def width(self) -> int:
+        """How wide the page is laid out; wider than the screen means sideways scrolling."""
+        return self.page.evaluate("document.documentElement.scrollWidth")
 
 
 def make_visitor(browser, base_url: str, **context_options) -> Visitor:
@@ -110,3 +141,20 @@ def phone(browser, admin_server):
     )
     yield visitor
     visitor.page.context.close()
+
+
+@pytest.fixture
+def live_visitor(browser, live_server):
+    """A new, signed-out browser profile (desktop size) on the module's ``live_server``."""
+    visitor = make_visitor(browser, live_server.url)
+    yield visitor
+    visitor.page.context.close()
+
+
+def simulate(server: GroupbotServer, kind: str, text: str, name: str = "Demo Member") -> None:
+    """Send a signed delivery the way `groupbot simulate` does for someone trying groupbot."""
+    sent = run_cli(
+        "simulate", kind, text, "--name", name, "--url", f"{server.url}/webhooks/meta",
+        env=server.env, cwd=server.workdir,
+    )
+    assert sent.returncode == 0, sent.stderr

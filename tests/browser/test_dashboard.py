@@ -7,39 +7,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ADMIN_PASSWORD, LOCKED_EMAIL, make_visitor
-from tests.conftest import run_cli, wait_for
+from tests.browser.conftest import ADMIN_PASSWORD, LOCKED_EMAIL, make_visitor, simulate
+from tests.conftest import wait_for
 
 pytestmark = pytest.mark.browser
 
 HOSTILE_TEXT = "<img src=x onerror=alert(1)><script>alert(2)</script>"
 HOSTILE_NAME = "<b>x</b>"
-
-
-def simulate(server, kind: str, text: str, name: str = "Demo Member") -> None:
-    """Send a signed delivery the way `groupbot simulate` does for someone trying groupbot."""
-    sent = run_cli(
-        "simulate", kind, text, "--name", name, "--url", f"{server.url}/webhooks/meta",
-        env=server.env, cwd=server.workdir,
-    )
-    assert sent.returncode == 0, sent.stderr
-
-
-def question_card(visitor, text: str):
-    """The queue's card holding ``text``, once the worker has stored it (it runs just after the 200)."""
-    card = visitor.page.locator(".card").filter(has_text=text)
-
-    def shown() -> bool:
-        visitor.open("/admin/")
-        return card.count() > 0
-
-    wait_for(shown, timeout=15, interval=0.2)
-    return card
-
-
-def page_width(visitor) -> int:
-    """How wide the page is laid out; wider than the screen means sideways scrolling."""
-    return visitor.page.evaluate("document.documentElement.scrollWidth")
 
 
 def test_signing_in_opens_the_queue(visitor):
@@ -86,9 +60,9 @@ def test_member_html_shows_as_text_and_runs_nothing(visitor, admin_server):
     simulate(admin_server, "comment", HOSTILE_TEXT, name=HOSTILE_NAME)
     visitor.open("/admin/login")
     visitor.sign_in()
-    card = question_card(visitor, "alert(2)")
+    card = visitor.card("alert(2)", show="all")  # no FAQ answer: no suggestion, so not pending
     expect(card.locator(".message")).to_have_text(HOSTILE_TEXT)
-    expect(card.get_by_role("heading")).to_have_text(HOSTILE_NAME)
+    expect(card.get_by_role("heading", level=2)).to_have_text(HOSTILE_NAME)
     assert visitor.page.locator("main img, main script, main b").count() == 0
     assert visitor.dialogs == []
 
@@ -107,13 +81,19 @@ def test_a_post_without_the_csrf_token_is_refused(visitor):
 def test_the_phone_layout_fits_and_its_nav_works(phone, admin_server):
     long_link = "https://example.com/?caso=" + "asilo" * 60  # no hyphen or space to break at
     simulate(admin_server, "group-comment", f"hola, vean esto {long_link} ¿es cierto?")
+    simulate(admin_server, "group-comment", "hola, cual es su numero? " + "necesito-ayuda" * 30)
     phone.open("/admin/login")
-    assert page_width(phone) <= 390
+    assert phone.width() <= 390
     phone.sign_in()
-    question_card(phone, "vean esto")
-    for path in ("/admin/", "/admin/faq", "/admin/audit"):
+    phone.card("vean esto", show="all")
+    card = phone.card("necesito-ayuda")
+    approve = card.get_by_role("button", name="Approve")
+    box = approve.bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 44  # big enough for a thumb
+    for path in ("/admin/", "/admin/?show=all", "/admin/faq", "/admin/audit", "/admin/health", "/admin/stats",
+                 "/admin/posts"):
         phone.open(path)
-        assert page_width(phone) <= 390, path
+        assert phone.width() <= 390, path
     nav = phone.page.get_by_role("navigation", name="Dashboard")
     nav.get_by_role("link", name="FAQ").tap()
     expect(phone.page.get_by_role("heading", name="FAQ", level=1)).to_be_visible()

@@ -28,7 +28,10 @@ class NavEntry:
 # In display order. "Sign out" is always last and is not listed here.
 NAV: list[NavEntry] = [
     NavEntry("Queue", "admin.queue"),
+    NavEntry("Posts", "admin.posts"),
+    NavEntry("Health", "admin.health"),
     NavEntry("FAQ", "admin.faq"),
+    NavEntry("Stats", "admin.stats"),
     NavEntry("Audit", "admin.audit"),
 ]
 
@@ -70,4 +73,6 @@ def _epoch(value: float | str | None) -> float | None:
 
 
 # The page modules register their routes on bp when imported.
-from webhooks.admin import audit, auth, faq, queue  # noqa: E402,F401
+from webhooks.admin import (  # noqa: E402,F401
+    audit, auth, faq, formatting, health, posts, queue, queue_actions, stats,
+)

@@ -1,0 +1,80 @@
+"""``/admin/health``: is groupbot working? Mode, token, webhooks, feed, sending, backlog, failures.
+
+Everything comes from the database; only "Check now" calls Meta (see ``checks``).
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import flash, render_template
+
+from bot.config import DEMO_FEED
+from bot.pause import current_pause, held_until, token_fingerprint
+from bot.store.outbox import OutboxJob
+from webhooks import services
+from webhooks.admin import bp
+from webhooks.admin.actions import actor, back
+from webhooks.admin.checks import run_checks, stored_checks
+
+RECENT_CALLS = 20
+RECENT_FAILURES = 10
+JOB_LABELS = {"page_post": "Page post", "private_reply": "Private reply", "comment_reply": "Public reply",
+              "messenger_reply": "Messenger answer", "hide_comment": "Hiding a comment"}
+
+
+@bp.get("/health")
+def health():
+    """The state of every moving part, from what the worker and the last checks stored."""
+    settings, store, now = services().settings, services().store, time.time()
+    pause = current_pause(store)
+    return render_template(
+        "admin/health.html", settings=settings, checks=stored_checks(store), pause=pause, now=now,
+        pause_lifts=bool(pause) and pause.token_fingerprint != token_fingerprint(settings.page_token),
+        held_until=held_until(store, now), counts=store.job_counts(), feed_name=_feed_name(settings.blog_feed_url),
+        feed=store.feed_state(settings.blog_feed_url) if settings.blog_feed_url else None,
+        failures=[_failure(job) for job in store.failed_jobs(RECENT_FAILURES)],
+        calls=[{**c, "what": call_kind(c)} for c in store.graph_calls(RECENT_CALLS)] if settings.dry_run else [],
+    )
+
+
+@bp.post("/health/check")
+def check_now():
+    """Run the checks now (token, scopes, webhook subscription, feed) and store the result."""
+    checks = run_checks(services().settings, services().store, actor())
+    problems = checks.problems
+    flash(f"Checked: {problems} problem{'s' if problems != 1 else ''} found." if problems else "Checked: all good.",
+          "error" if problems else "message")
+    return back()
+
+
+def _failure(job: OutboxJob) -> dict:
+    """A failed job as the page lists it, with where to act on it."""
+    payload = job.payload
+    if "entry_id" in payload:
+        subject, link = f"blog entry {payload['entry_id']}", ("admin.posts", {})
+    elif "reply_id" in payload:
+        subject, link = f"reply {payload['reply_id']}", ("admin.queue", {"show": "failed"})
+    else:
+        subject, link = f"question {payload.get('question_id', '?')}", ("admin.queue", {"show": "all"})
+    return {"kind": JOB_LABELS.get(job.kind, job.kind), "subject": subject, "error": job.last_error,
+            "status": job.status, "at": job.finished_at or job.updated_at, "link": link}
+
+
+def call_kind(call: dict) -> str:
+    """What a recorded Graph call would have done, in words."""
+    params, path = call["params"], call["path"]
+    if path.endswith("/messages"):
+        return "Private reply" if "comment_id" in (params.get("recipient") or {}) else "Messenger answer"
+    if path.endswith("/feed"):
+        return "Page post"
+    if path.endswith("/comments"):
+        return "Public reply"
+    if path.endswith("/subscribed_apps"):
+        return "Webhook subscription"
+    return "Hide comment" if "is_hidden" in params else call["method"]
+
+
+def _feed_name(url: str) -> str:
+    """The feed's address, or a name for the demo feed that ships with groupbot (not a local path)."""
+    return "the demo feed bundled with groupbot" if url == str(DEMO_FEED) else url

@@ -1,0 +1,87 @@
+"""``/admin/posts``: blog entries with their Page post, and the Group drafts an admin pastes into the Group.
+
+Meta has no API for Group posts, so the dashboard helps a person do it: "Copy text", "Open
+group", then "Mark posted" (optionally with the Group post's address).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import render_template, request, url_for
+
+from bot import publishing
+from bot.accounts import audit
+from bot.publishing import PublishingError
+from webhooks import services
+from webhooks.admin import bp
+from webhooks.admin.actions import actor, run
+
+PAGE_SIZE = 50
+FACEBOOK_HOSTS = ("facebook.com", "fb.com")
+WEB_SCHEMES = ("http", "https")
+
+
+@bp.get("/posts")
+def posts():
+    """The newest blog entries: Page status and Group draft of each."""
+    return _page()
+
+
+@bp.post("/posts/<int:entry_id>/approve")
+def approve_post(entry_id: int):
+    """Publish an entry that waits for approval (PAGE_POST_APPROVAL=1) on the Page."""
+    def approve() -> None:
+        publishing.approve_page_post(services().store, entry_id, actor())
+        audit(services().store, actor(), "approve_post", f"blog entry {entry_id}")
+    return run(approve, "Post approved; it is being published on the Page.", PublishingError)
+
+
+@bp.post("/posts/<int:entry_id>/retry")
+def retry_post(entry_id: int):
+    """Try a failed Page post again (the Page is checked first, so it is never posted twice)."""
+    def retry() -> None:
+        publishing.retry_page_post(services().store, entry_id)
+        audit(services().store, actor(), "retry_post", f"blog entry {entry_id}")
+    return run(retry, "The Page post is being tried again.", PublishingError)
+
+
+@bp.post("/posts/<int:entry_id>/group-posted")
+def mark_group_posted(entry_id: int):
+    """Record that the Group draft was posted in the Group, with the post's address if given."""
+    url = request.form.get("url", "").strip()
+    problem = group_post_url_problem(url)
+    if problem:
+        return _page(errors={entry_id: problem}, typed={entry_id: url}, status=400)
+
+    def mark() -> None:
+        publishing.mark_group_posted(services().store, entry_id, actor(), url or None)
+        audit(services().store, actor(), "mark_group_posted", f"blog entry {entry_id}", url)
+    return run(mark, "Marked as posted in the Group.", PublishingError)
+
+
+def group_post_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a Group post's address (one sentence), or None; empty is allowed."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    on_facebook = any(host == name or host.endswith("." + name) for name in FACEBOOK_HOSTS)
+    if parts.scheme.lower() not in WEB_SCHEMES or not on_facebook:
+        return ("That is not a Facebook address. Paste the Group post's link, for example "
+                "https://www.facebook.com/groups/…/posts/…, or leave the box empty.")
+    return None
+
+
+def web_link(url: str | None) -> str | None:
+    """``url`` when it is an http(s) address, safe to put in a link; None otherwise."""
+    return url if url and urlsplit(url).scheme.lower() in WEB_SCHEMES else None
+
+
+def _page(errors: dict[int, str] | None = None, typed: dict[int, str] | None = None, status: int = 200):
+    settings = services().settings
+    entries = publishing.list_posts(services().store, limit=PAGE_SIZE)
+    return render_template(
+        "admin/posts.html", entries=entries, errors=errors or {}, typed=typed or {}, group_url=settings.group_url,
+        approval=settings.page_post_approval, web_link=web_link, back_to=url_for("admin.posts"),
+    ), status

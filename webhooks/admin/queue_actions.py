@@ -1,0 +1,46 @@
+"""The queue's buttons: approve (with the text as edited), reject, retry a failed reply, hide a Page comment.
+
+Each is a POST (CSRF-checked app-wide) that calls the core action, which checks the reply's
+state and writes the audit entry; the admin lands back on the page, with a message.
+"""
+
+from __future__ import annotations
+
+from flask import request
+
+from bot import reply_actions
+from bot.replies import ReplyError
+from webhooks import services
+from webhooks.admin import bp
+from webhooks.admin.actions import actor, run
+
+
+@bp.post("/replies/<int:reply_id>/approve")
+def approve_reply(reply_id: int):
+    """Send a pending reply with the form's text (the suggestion, or the admin's edit of it)."""
+    text = request.form.get("text")
+    if text is not None:
+        text = text.replace("\r\n", "\n")  # browsers send a text area's line breaks as CRLF
+    return run(lambda: reply_actions.approve_reply(services().store, reply_id, actor(), text),
+               f"Reply {reply_id} approved; it is being sent.", ReplyError)
+
+
+@bp.post("/replies/<int:reply_id>/reject")
+def reject_reply(reply_id: int):
+    """Decide that a suggested reply is not sent."""
+    return run(lambda: reply_actions.reject_reply(services().store, reply_id, actor()),
+               f"Reply {reply_id} rejected; nothing will be sent.", ReplyError)
+
+
+@bp.post("/replies/<int:reply_id>/retry")
+def retry_reply(reply_id: int):
+    """Try a failed reply again (Meta is checked first, so it never goes out twice)."""
+    return run(lambda: reply_actions.retry_reply(services().store, reply_id, actor()),
+               f"Reply {reply_id} is being tried again.", ReplyError)
+
+
+@bp.post("/questions/<int:question_id>/hide")
+def hide_comment(question_id: int):
+    """Hide a member's Page comment that shows personal data."""
+    return run(lambda: reply_actions.hide_comment(services().store, question_id, actor()),
+               "The comment is being hidden on the Page.", ReplyError)
