@@ -103,8 +103,12 @@ def decode_body(body: bytes) -> Any:
     return payload
 
 
-def parse_delivery(payload: Any) -> ParseResult:
-    """Every event in a delivery (an object, or a top-level array of them)."""
+def parse_delivery(payload: Any, *, page_id: str | None = None) -> ParseResult:
+    """Every event in a delivery (an object, or a top-level array of them).
+
+    ``page_id`` is our Page, used when an entry does not name its Page, so that the Page's
+    own comments and messages are never taken for a member's.
+    """
     result = ParseResult()
     deliveries = payload if isinstance(payload, list) else [payload]
     for index, delivery in enumerate(deliveries):
@@ -119,15 +123,15 @@ def parse_delivery(payload: Any) -> ParseResult:
             result.problems.append(f"delivery[{index}] has no entry list")
             continue
         for position, entry in enumerate(entries):
-            _parse_entry(entry, f"entry[{position}]", result)
+            _parse_entry(entry, f"entry[{position}]", result, page_id)
     return result
 
 
-def _parse_entry(entry: Any, where: str, result: ParseResult) -> None:
+def _parse_entry(entry: Any, where: str, result: ParseResult, our_page_id: str | None) -> None:
     if not isinstance(entry, dict):
         result.problems.append(f"{where} is not an object")
         return
-    page_id = _id(entry.get("id"))
+    page_id = _id(entry.get("id")) or our_page_id
     entry_time = _seconds(entry.get("time"))
     for kind, items in (("changes", entry.get("changes")), ("messaging", entry.get("messaging"))):
         if items is None:

@@ -26,7 +26,7 @@ class IntakeCounts:
     problems: int = 0
 
 
-def process_deliveries(store: Store, *, limit: int = 200) -> IntakeCounts:
+def process_deliveries(store: Store, *, page_id: str | None = None, limit: int = 200) -> IntakeCounts:
     """Parse up to ``limit`` waiting deliveries and store what they hold; idempotent if interrupted."""
     counts = IntakeCounts()
     batch = store.unparsed_deliveries(limit)
@@ -34,7 +34,7 @@ def process_deliveries(store: Store, *, limit: int = 200) -> IntakeCounts:
         return counts
     # Parsing happens before the write transaction so the webhook's commits never
     # wait behind JSON decoding.
-    parsed = [(delivery, _parse(delivery)) for delivery in batch]
+    parsed = [(delivery, _parse(delivery, page_id)) for delivery in batch]
     with store.transaction() as conn:
         for delivery, result in parsed:
             conn.execute("SAVEPOINT delivery")
@@ -54,10 +54,10 @@ def process_deliveries(store: Store, *, limit: int = 200) -> IntakeCounts:
     return counts
 
 
-def _parse(delivery: Delivery) -> ev.ParseResult | str:
+def _parse(delivery: Delivery, page_id: str | None) -> ev.ParseResult | str:
     """The delivery's events, or why it is not a delivery at all."""
     try:
-        return ev.parse_delivery(ev.decode_body(delivery.body))
+        return ev.parse_delivery(ev.decode_body(delivery.body), page_id=page_id)
     except ev.BadPayload as exc:
         return str(exc)
     except Exception as exc:  # the parser must never stop the queue

@@ -42,7 +42,7 @@ def default_jobs(settings: Settings, store: Store) -> list[Job]:
     from bot.reply_jobs import reply_jobs  # likewise
 
     return [
-        Job("intake", lambda now: process_deliveries(store).deliveries > 0),
+        Job("intake", lambda now: process_deliveries(store, page_id=settings.page_id).deliveries > 0),
         *reply_jobs(settings, store),
         *publishing_jobs(settings, store),
     ]

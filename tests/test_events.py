@@ -162,3 +162,12 @@ def test_standby_and_handover_entries_are_ignored():
     payload = p.message("hi")
     payload["entry"][0]["standby"] = [{"sender": {"id": "1"}, "message": {"mid": "m_x", "text": "for another app"}}]
     assert [e.text for e in parse_delivery(payload).events] == ["hi"]
+
+
+def test_an_entry_without_its_page_id_still_knows_our_own_comments():
+    payload = p.feed(p.comment_value("our reply", author_id=p.PAGE_ID))
+    del payload["entry"][0]["id"]
+    assert not is_member_message(parse_delivery(payload, page_id=p.PAGE_ID).events[0])
+    echo = p.message("our message", sender=p.PAGE_ID)
+    del echo["entry"][0]["id"]
+    assert not is_member_message(parse_delivery(echo, page_id=p.PAGE_ID).events[0])
