@@ -53,7 +53,7 @@ def build_delivery(kind: str, text: str, *, page_id: str, name: str = "Demo Memb
 
 def send(kind: str, text: str, *, url: str, settings: Settings, name: str = "Demo Member") -> tuple[int, str]:
     """POST a signed delivery to ``url``; returns (status, body). Raises SimulationError."""
-    # Meta escapes non-ASCII as \\uXXXX and signs those bytes; do the same.
+    # Meta escapes non-ASCII (\\u00e9 for é) and signs those bytes; do the same.
     body = json.dumps(build_delivery(kind, text, page_id=settings.page_id, name=name)).encode()
     headers = {"Content-Type": "application/json", signature.HEADER: signature.sign(body, settings.app_secret)}
     try:
