@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from bot.accounts import audit
 from bot.compose import PostValues, compose_group_draft, compose_page_post
 from bot.config import Settings
 from bot.feed import FeedEntry, fetch_feed
@@ -180,17 +181,20 @@ def approve_page_post(store: Store, entry_id: int, by: str, now: float | None = 
         if row["page_status"] != "awaiting_approval":
             raise PublishingError(f"blog entry {entry_id} is not waiting for approval ({page_status(row)})")
         job_id = _queue_page_post(store, entry_id, row["page_message"], row["link"], now, approved_by=by)
+        audit(store, by, "approve_post", f"blog entry {entry_id}", now=now)
     log.info("blog entry %d approved for the Page by %s", entry_id, by)
     return job_id
 
 
-def retry_page_post(store: Store, entry_id: int, now: float | None = None) -> None:
+def retry_page_post(store: Store, entry_id: int, by: str, now: float | None = None) -> None:
     """Try a failed or dead Page post again (the Page is checked first). Raises PublishingError."""
+    now = time.time() if now is None else now
     row = store.entry(entry_id)
     if row is None or row["page_job_id"] is None:
         raise PublishingError(f"blog entry {entry_id} has no Page post to retry")
-    if not store.requeue_job(row["page_job_id"], time.time() if now is None else now):
+    if not store.requeue_job(row["page_job_id"], now):
         raise PublishingError(f"blog entry {entry_id}'s Page post is {page_status(row)}, not failed or dead")
+    audit(store, by, "retry_post", f"blog entry {entry_id}", now=now)
 
 
 def mark_group_posted(store: Store, entry_id: int, by: str, url: str | None = None,
@@ -203,9 +207,11 @@ def mark_group_posted(store: Store, entry_id: int, by: str, url: str | None = No
         raise PublishingError(f"there is no blog entry {entry_id}")
     if row["group_status"] == "none":
         raise PublishingError(f"blog entry {entry_id} has no Group draft (it was on the blog before groupbot)")
-    if not store.mark_entry_group_posted(entry_id, by, url or None, time.time() if now is None else now):
+    now = time.time() if now is None else now
+    if not store.mark_entry_group_posted(entry_id, by, url or None, now):
         raise PublishingError(f"blog entry {entry_id} was already marked posted in the Group "
                               f"by {row['group_posted_by']}")
+    audit(store, by, "mark_group_posted", f"blog entry {entry_id}", url or "", now=now)
     log.info("blog entry %d marked posted in the Group by %s", entry_id, by)
 
 

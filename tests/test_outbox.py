@@ -118,7 +118,7 @@ def test_a_post_that_keeps_failing_gives_up_visibly_and_can_be_retried(setup, fa
     row = entry(store)
     assert row["page_status"] == "failed" and "gave up after 10 attempts" in row["page_error"]
 
-    retry_page_post(store, row["id"], now=now + 30 * HOUR)
+    retry_page_post(store, row["id"], "maria@firm.example", now=now + 30 * HOUR)
     publisher.outbox.process_due(now + 30 * HOUR)
     assert page_links(fake) == [LINK] and entry(store)["page_status"] == "posted"
 

@@ -245,3 +245,21 @@ def test_an_admin_marks_the_group_draft_posted_once(make, blog):
     seen_id = list_posts(store)[-1]["id"]
     with pytest.raises(PublishingError, match="no Group draft"):
         mark_group_posted(store, seen_id, "jose@firm.example")
+
+
+
+def test_publishing_decisions_are_in_the_audit_log_whoever_makes_them(make, blog):
+    settings, store, publisher = make(PAGE_POST_APPROVAL="1")
+    run(publisher)
+    publish_on_blog(blog, new_post(1))
+    run(publisher)
+    entry_id = list_posts(store)[0]["id"]
+
+    approve_page_post(store, entry_id, by="maria@firm.example")
+    mark_group_posted(store, entry_id, "jose@firm.example", "https://www.facebook.com/groups/demo/posts/7")
+
+    logged = [(row["actor"], row["action"], row["subject"]) for row in store.list_audit()]
+    assert logged == [
+        ("jose@firm.example", "mark_group_posted", f"blog entry {entry_id}"),
+        ("maria@firm.example", "approve_post", f"blog entry {entry_id}"),
+    ]

@@ -22,6 +22,7 @@ def register(commands) -> None:
     approve.add_argument("--by", default=None, help="who approves (default: this system user)")
     retry = add_command(commands, "retry-post", cmd_retry, "try a failed Page post again (the Page is checked first)")
     retry.add_argument("entry_id", type=int, metavar="ID")
+    retry.add_argument("--by", help="who asks (for the audit log; default: the command line's user)")
     posted = add_command(commands, "mark-group-posted", cmd_mark_group_posted,
                          "record that the Group draft of a blog entry was posted in the Group")
     posted.add_argument("entry_id", type=int, metavar="ID")
@@ -56,7 +57,7 @@ def cmd_approve(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_retry(settings: Settings, args: argparse.Namespace) -> int:
     """Requeue a failed or dead Page post."""
-    _run(settings, publishing.retry_page_post, args.entry_id)
+    _run(settings, publishing.retry_page_post, args.entry_id, _who(args.by))
     print(f"blog entry {args.entry_id} queued again for the Page")
     return 0
 

@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 from flask import render_template, request, url_for
 
 from bot import publishing
-from bot.accounts import audit
 from bot.publishing import PublishingError
 from webhooks import services
 from webhooks.admin import bp
@@ -33,7 +32,6 @@ def approve_post(entry_id: int):
     """Publish an entry that waits for approval (PAGE_POST_APPROVAL=1) on the Page."""
     def approve() -> None:
         publishing.approve_page_post(services().store, entry_id, actor())
-        audit(services().store, actor(), "approve_post", f"blog entry {entry_id}")
     return run(approve, "Post approved; it is being published on the Page.", PublishingError)
 
 
@@ -41,8 +39,7 @@ def approve_post(entry_id: int):
 def retry_post(entry_id: int):
     """Try a failed Page post again (the Page is checked first, so it is never posted twice)."""
     def retry() -> None:
-        publishing.retry_page_post(services().store, entry_id)
-        audit(services().store, actor(), "retry_post", f"blog entry {entry_id}")
+        publishing.retry_page_post(services().store, entry_id, actor())
     return run(retry, "The Page post is being tried again.", PublishingError)
 
 
@@ -56,7 +53,6 @@ def mark_group_posted(entry_id: int):
 
     def mark() -> None:
         publishing.mark_group_posted(services().store, entry_id, actor(), url or None)
-        audit(services().store, actor(), "mark_group_posted", f"blog entry {entry_id}", url)
     return run(mark, "Marked as posted in the Group.", PublishingError)
 
 
