@@ -146,6 +146,9 @@ def _parse_entry(entry: Any, where: str, result: ParseResult, our_page_id: str |
             except _Skip as skip:
                 result.problems.append(f"{where}.{kind}[{n}]: {skip}")
                 continue
+            except (TypeError, ValueError, AttributeError) as exc:  # a shape nobody foresaw
+                result.problems.append(f"{where}.{kind}[{n}]: unreadable ({type(exc).__name__})")
+                continue
             if event is None:
                 result.ignored += 1
             else:
@@ -159,7 +162,7 @@ class _Skip(ValueError):
 def _parse_change(change: Any, page_id: str | None, entry_time: float | None) -> Event | None:
     if not isinstance(change, dict):
         raise _Skip("not an object")
-    field_name = change.get("field")
+    field_name = _str(change.get("field"))
     if field_name not in COMMENT_SOURCES:
         return None
     value = change.get("value")
@@ -171,9 +174,10 @@ def _parse_change(change: Any, page_id: str | None, entry_time: float | None) ->
 def _parse_messaging(item: Any, page_id: str | None, entry_time: float | None) -> Event | None:
     if not isinstance(item, dict):
         raise _Skip("not an object")
-    if item.get("field") in COMMENT_SOURCES or ("comment_id" in item and "sender" not in item):
+    field_name = _str(item.get("field"))
+    if field_name in COMMENT_SOURCES or ("comment_id" in item and "sender" not in item):
         # Meta's Messenger docs show group_feed flat inside messaging[]: a comment, not a DM.
-        return _feed_value(item, item.get("field") or "group_feed", page_id, entry_time)
+        return _feed_value(item, field_name if field_name in COMMENT_SOURCES else "group_feed", page_id, entry_time)
     sender = _id(_get(item, "sender", "id"))
     if "message" in item:
         return _message(item, sender, page_id)
@@ -183,7 +187,7 @@ def _parse_messaging(item: Any, page_id: str | None, entry_time: float | None) -
 
 
 def _feed_value(value: dict, field_name: str, page_id: str | None, entry_time: float | None) -> Event | None:
-    item, verb = value.get("item"), value.get("verb")
+    item, verb = _str(value.get("item")), value.get("verb")
     if item is None and "comment_id" in value:
         item = "comment"  # group_feed documents only comments, and some senders omit the item
     if verb is None and item == "comment":
@@ -289,6 +293,11 @@ def is_member_message(event: Event) -> bool:
     if isinstance(event, MessageEvent):
         return not event.is_echo
     return False
+
+
+def _str(value: Any) -> str | None:
+    """A string field as Meta sends it, or None for anything else (lists, numbers, objects)."""
+    return value if isinstance(value, str) else None
 
 
 def _get(obj: dict, *path: str) -> Any:
