@@ -159,18 +159,24 @@ _CLITIC_VERB = re.compile(
 )
 _PERSON_OBJECT = re.compile(
     r"^[\s,]*(?:away\s+)?(?:(?:a |al |a la |a su |a mi |a mis |my |our |his |her |a )?"
-    + _FAMILY + r"\b|him\b|her\b|me\b|us\b|a (?:mi|mis|su|nuestr[oa])\b|al\b)"
+    + _FAMILY + r"\b(?!['’]s\b)|him\b|her\b|me\b|us\b|a (?:mi|mis|su|nuestr[oa])\b|al\b)"
 )
-_AGENT = re.compile(r"\b" + _any(
+_AGENT_NAMES = _any(
     "ice", "la migra", "migra", "migracion", "inmigracion", r"immigration(?: agents?| officers?)?",
-    "border patrol", "la patrulla", "patrulla fronteriza", "cbp") + r"\b")
+    "border patrol", "la patrulla", "patrulla fronteriza", "cbp")
+_AGENT_AT_HOME = re.compile(r"\b" + _AGENT_NAMES + r"\b")
+# Whoever is taken at a checkpoint or the port of entry is taken by immigration.
+_AGENT = re.compile(r"\b" + _any(
+    _AGENT_NAMES, r"checkpoints?", r"reten(?:es)?", "garita", "port of entry") + r"\b")
 _DETAINED = re.compile(r"\b" + _any(
     "detained", "arrested", "locked up", "in (?:ice |immigration )?custody",
     "in (?:a |the )?detention(?: center| facility)?", "detenid[oa]s?", "detuvieron", "detuvo",
     "arrestad[oa]s?", "arrestaron", "encerrad[oa]s?", r"en custodia(?: de \w+)?",
     "en (?:el |un )?centro de detencion", "en detencion") + r"\b")
+# One adverb may stand inside the passive: "was just taken", "fue ya llevado".
+_ADVERB = _any(r"\w+ly", "just", "already", "also", "ya", "tambien", "recien") + r"\s+"
 _TAKEN_PASSIVE = re.compile(
-    r"\b(?:was|were|got|been|being|fue|fueron)\s+" + _any(
+    rf"\b(?:was|were|got|been|being|fue|fueron)\s+(?:{_ADVERB})?" + _any(
         "picked up", "taken", "grabbed", "caught", "held", "stopped", "agarrad[oa]s?",
         "llevad[oa]s?", "levantad[oa]s?") + r"\b")
 _TAKEN = re.compile(r"\b" + _any(
@@ -203,6 +209,7 @@ _SOON = _any(
 )
 _NOW_OR_SOON = re.compile(rf"\b(?:{_NOW}|{_SOON})\b")
 _RECENT = re.compile(rf"\b{_NOW}\b")
+VAGUE_NOW = frozenset({"now", "ahora"})
 _HEARING = _any(
     "court", "hearing", "corte", "audiencia", "juicio", "immigration judge", "ante el juez"
 )
@@ -210,11 +217,17 @@ _HEARING_SOON = re.compile(
     rf"\b{_HEARING}\b[^.!?\n]{{0,40}}?\b{_SOON}\b|\b{_SOON}\b[^.!?\n]{{0,25}}?\b{_HEARING}\b"
 )
 _AGENT_AT_DOOR = re.compile(
-    _AGENT.pattern + r"[^.!?\n]{0,25}?\b" + _any(
+    # within one clause: "taken by ICE in 2015, he is home now" is not ICE at the door
+    _AGENT_AT_HOME.pattern + r"[^.,;!?\n]{0,25}?\b" + _any(
         "is", "are", "esta", "estan", "anda", "andan", "came", "come", "llego", "llegaron", "vino",
-        "vinieron", "knocking", "tocando") + r"\b[^.!?\n]{0,30}?\b" + _any(
+        "vinieron", "knocking", "tocando") + r"\b[^.,;!?\n]{0,30}?\b" + _any(
         "my", "mi", "la puerta", "the door", "door", "casa", "house", "home", "outside", "afuera",
         "right now", "ahorita") + r"\b"
+    # the verb is often left out: "migra afuera de mi casa ahorita"
+    + "|" + _AGENT_AT_HOME.pattern + r"\s+" + _any(
+        "afuera del?", "outside", "at (?:my|the) door", "en (?:mi|la) puerta", "tocando",
+        "knocking")
+    + r"\b"
 )
 _REMOVAL_NOW = re.compile(_any(
     r"\b(?:being|getting) deported\b", r"\b(?:are|is|they're|theyre) deporting\b",
@@ -287,7 +300,8 @@ def _someone_detained(folded: str) -> bool:
         if _AGENT.search(around) and _recent_and_personal(folded, found, short):
             return True
     for found in islice(_TAKEN.finditer(folded), MAX_EVENTS):
-        around = folded[max(found.start() - 40, 0) : found.end() + 40]
+        # the agent is often named in the next sentence: "they took my son today, ICE was..."
+        around = folded[max(found.start() - 40, 0) : found.end() + 80]
         taken_person = _PERSON_OBJECT.search(folded[found.end() : found.end() + 30]) or (
             _CLITIC_VERB.search(folded[max(found.start() - 8, 0) : found.end()])
         )
@@ -305,9 +319,11 @@ def _recent_and_personal(
         return False
     if not (implied_person or _PERSON.search(window) or _CLITIC_VERB.search(window)):
         return False
-    recent = bool(_RECENT.search(window))
+    # "now" beside an old year is the present of a story ("taken in 2015, he is home now")
+    old = bool(_OLD_PAST.search(window))
+    recent = any(m.group() not in VAGUE_NOW or not old for m in _RECENT.finditer(window))
     # A police arrest with no immigration agent and no date is criminal history ("arrested for
     # a DUI"), not an emergency; a detention years ago is history too.
     if arrest and not (recent or _AGENT.search(window)):
         return False
-    return recent or not _OLD_PAST.search(window)
+    return recent or not old

@@ -28,6 +28,12 @@ def eval_results(matcher) -> list[tuple[dict, FaqMatch]]:
     return [(row, matcher.match(row["text"])) for row in read_messages("messages_eval.jsonl")]
 
 
+@pytest.fixture(scope="module", params=["messages_eval.jsonl", "messages_fresh.jsonl"])
+def held_out_results(request, matcher) -> list[tuple[dict, FaqMatch]]:
+    """Both held-out sets: the eval set and the fresh set written before the last tuning."""
+    return [(row, matcher.match(row["text"])) for row in read_messages(request.param)]
+
+
 def test_data_sets_are_large_labelled_and_disjoint():
     tune = read_messages("messages_tune.jsonl")
     held_out = read_messages("messages_eval.jsonl")
@@ -43,30 +49,42 @@ def test_data_sets_are_large_labelled_and_disjoint():
     assert not {r["text"].lower() for r in tune} & {r["text"].lower() for r in held_out}
 
 
-def test_answers_on_held_out_messages_are_right(eval_results):
-    answered = [(row, got) for row, got in eval_results if got.intent is not None]
+def test_fresh_set_is_labelled_and_new():
+    fresh = read_messages("messages_fresh.jsonl")
+    seen = read_messages("messages_tune.jsonl") + read_messages("messages_eval.jsonl")
+    intents = set(load_knowledge_base().intents)
+    assert len(fresh) >= 200
+    assert sum(row["intent"] is None for row in fresh) >= 70
+    assert all(set(row) == {"text", "intent", "language"} for row in fresh)
+    assert {row["intent"] for row in fresh} == intents | {None}
+    assert all(row["language"] in LANGUAGES for row in fresh)
+    assert not {r["text"].lower() for r in fresh} & {r["text"].lower() for r in seen}
+
+
+def test_answers_on_held_out_messages_are_right(held_out_results):
+    answered = [(row, got) for row, got in held_out_results if got.intent is not None]
     wrong = [(row["text"], row["intent"], got.intent) for row, got in answered
              if got.intent != row["intent"]]
     assert 1 - len(wrong) / len(answered) >= 0.95, wrong
 
 
-def test_most_questions_in_held_out_messages_get_their_answer(eval_results):
-    questions = [(row, got) for row, got in eval_results if row["intent"] is not None]
+def test_most_questions_in_held_out_messages_get_their_answer(held_out_results):
+    questions = [(row, got) for row, got in held_out_results if row["intent"] is not None]
     missed = [(row["text"], row["intent"], got.intent) for row, got in questions
               if got.intent != row["intent"]]
     assert 1 - len(missed) / len(questions) >= 0.85, missed
 
 
-def test_messages_needing_no_reply_rarely_get_one(eval_results):
-    quiet = [(row, got) for row, got in eval_results if row["intent"] is None]
+def test_messages_needing_no_reply_rarely_get_one(held_out_results):
+    quiet = [(row, got) for row, got in held_out_results if row["intent"] is None]
     replied = [(row["text"], got.intent) for row, got in quiet if got.intent is not None]
     assert len(replied) / len(quiet) <= 0.03, replied
 
 
-def test_language_is_detected_on_held_out_messages(eval_results):
-    wrong = [(row["text"], row["language"], got.language) for row, got in eval_results
+def test_language_is_detected_on_held_out_messages(held_out_results):
+    wrong = [(row["text"], row["language"], got.language) for row, got in held_out_results
              if got.language != row["language"]]
-    assert 1 - len(wrong) / len(eval_results) >= 0.90, wrong
+    assert 1 - len(wrong) / len(held_out_results) >= 0.90, wrong
 
 
 @pytest.mark.parametrize(("text", "intent"), [
@@ -85,6 +103,16 @@ def test_language_is_detected_on_held_out_messages(eval_results):
     ("I have DACA, can I get a green card?", "green_card"),
     ("tengo la residencia desde 2016, puedo sacar la ciudadania?", "citizenship"),
     ("how much time does the work permit take?", "work_permit"),
+    # the question, not the story around it, names the topic
+    ("I came on a student visa in 2019. anyway my question is how do I renew my EAD",
+     "work_permit"),
+    ("soy soñadora, puedo pedir la residencia por mi esposo?", "green_card"),
+    ("i need to know if my wife can work while her asylum is pending", "work_permit"),
+    ("mi esposa puede trabajar mientras sale su residencia?", "work_permit"),
+    # benefits questions want the public-charge guide, not a price or a legal topic
+    ("will using medicaid hurt my green card case?", "resource_center"),
+    ("does public charge apply to DACA?", "resource_center"),
+    ("how do I reach the lawyer handling my case?", "contact"),
 ])
 def test_most_urgent_and_specific_need_wins(matcher, text, intent):
     assert matcher.match(text).intent == intent
@@ -103,6 +131,11 @@ def test_most_urgent_and_specific_need_wins(matcher, text, intent):
     ("perniso de trabajo porfavor", "work_permit"),
     ("DACA?????", "daca"),
     ("como renuevo el daca 🙏🙏 https://example.org/daca", "daca"),
+    ("do you do I-130s and I-485s?", "green_card"),
+    ("whats the best way to reach you", "contact"),
+    ("wheres your office", "location_hours"),
+    ("me preguntaba si hacen casos de visa T", "visa"),
+    ("is the N-400 interview in english", "citizenship"),
 ])
 def test_typos_shouting_and_no_accents_are_understood(matcher, text, intent):
     assert matcher.match(text).intent == intent
@@ -128,6 +161,13 @@ def test_typos_shouting_and_no_accents_are_understood(matcher, text, intent):
     "DACA recipients deserve citizenship, shame on congress",
     "Trump 2024",
     "jajaja",
+    "thats not how citizenship works lol",
+    "anyone else still waiting for their work permit?",
+    "same question, my DACA expires in june",
+    "ya les mande mis datos por inbox",
+    "el precio de la gasolina esta carisimo",
+    "Was at the consulate for my visa today, so slow",
+    "are you kidding? green cards for everyone now",
 ])
 def test_opinions_thanks_tags_and_spam_get_no_reply(matcher, text):
     assert matcher.match(text).intent is None

@@ -113,6 +113,13 @@ def test_kinds_are_the_documented_ones():
     "detenido",
     "corte mañana!!",
     "DETENIDA MI MAMÁ",
+    "my dad was just taken by ICE agents outside his job",
+    "mi primo fue ya llevado por la migra",
+    "agarraron a mi esposo en un reten anoche",
+    "se llevaron a mi tio en el checkpoint de la 5",
+    "the migra outside my door, what do I do",
+    "la migra afuera del departamento ahorita",
+    "they took my sister at the courthouse this morning. ICE was waiting for her",
 ])
 def test_someone_detained_or_facing_a_hearing_now_is_urgent(text):
     assert is_urgent(text)
@@ -139,6 +146,9 @@ def test_someone_detained_or_facing_a_hearing_now_is_urgent(text):
     "they took my fingerprints at immigration",
     "I had my hearing yesterday, it went well",
     "mi cita de huellas es mañana",
+    "they took my brother's truck at the garita",
+    "my dad was taken by ICE back in 2012, he is home now",
+    "there is a checkpoint on the 15 today, is my route affected",
     "",
     "x" * 100_000,
 ])

@@ -34,6 +34,7 @@ esposos padres hermanos hijas familiares vecino vecina novio novia amigo amiga c
 agarraron detuvieron llevaron deportar deportaron audiencia fianza oficinas direccion queda
 estado estados unidos mexico sacar saque tenga quisieramos podemos debo debe deben tengan
 q xq pq porq tmb uds ud xfa porfavor porfis
+pedirlo pedirla pedirlos pedirlas preguntaba preguntar pregunto preguntando
 """.split())
 
 ENGLISH = frozenset("""
@@ -53,6 +54,7 @@ yours myself apply applying application renewing expired expire expires lost car
 married citizen citizens residency immigration office weekend weekends saturday sunday monday
 tuesday wednesday thursday friday morning night tonight would like able into over under news
 share shared sharing trump whats im ive dont cant pls plz thx ur
+following same question questions interesting article finally
 """.split())
 
 _SPANISH_MARKS = re.compile(r"[ñ¿¡áéíóú]", re.IGNORECASE)

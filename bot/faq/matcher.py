@@ -8,7 +8,7 @@ from bot import guard
 from bot.faq.knowledge import KnowledgeBase
 from bot.faq.language import ENGLISH, SPANISH, detect_language
 from bot.faq.phrases import Hit, PhraseSet, Vocabulary
-from bot.faq.signals import Signals, cue_words, read_signals
+from bot.faq.signals import Signals, clause_of, cue_words, read_signals
 from bot.faq.text import Normalized, normalize
 
 URGENT_INTENT = "urgent_detention"
@@ -17,7 +17,7 @@ WEAK_MARK = "~"  # a trigger that counts only when no other intent's trigger is 
 # get a green card?" asks about the green card.
 CONTEXT_WORDS = frozenset(
     "have has had having with through based since tengo tiene tenia tenemos con por desde basado "
-    "basada mi my tener".split()
+    "basada tener soy am years anos while mientras employer empleador patron boss".split()
 )
 CONTEXT_WINDOW = 3
 
@@ -68,8 +68,8 @@ class FaqMatcher:
         language = detect_language(text)
         if URGENT_INTENT in self.kb.intents and guard.is_urgent(text):
             return FaqMatch(URGENT_INTENT, 0.95, language)
-        candidates = self._candidates(tokens, corrected)
         signals = read_signals(message)
+        candidates = self._candidates(message, corrected, signals)
         if not candidates or not _wants_reply(message, signals):
             return FaqMatch(None, 0.0, language)
         best = min(candidates, key=lambda c: (c.priority, c.first, c.order))
@@ -85,7 +85,10 @@ class FaqMatcher:
                 corrected.add(index)
         return tuple(fixed), frozenset(corrected)
 
-    def _candidates(self, tokens: tuple[str, ...], corrected: frozenset[int]) -> list[_Candidate]:
+    def _candidates(
+        self, message: Normalized, corrected: frozenset[int], signals: Signals
+    ) -> list[_Candidate]:
+        tokens = message.tokens
         excluded = self._exclude.labels(tokens)
         hits = [h for h in self._strong.find(tokens) if h.label not in excluded]
         if not hits:
@@ -96,6 +99,7 @@ class FaqMatcher:
         candidates = [
             self._candidate(name, found, tokens, corrected) for name, found in by_intent.items()
         ]
+        candidates = _drop_unasked(candidates, by_intent, message, signals)
         return _drop_background(candidates, by_intent, tokens)
 
     def _candidate(
@@ -128,9 +132,34 @@ def _drop_background(
     return kept or candidates
 
 
+def _drop_unasked(
+    candidates: list[_Candidate],
+    hits: dict[str, list[Hit[str]]],
+    message: Normalized,
+    signals: Signals,
+) -> list[_Candidate]:
+    """Among same-rank topics, drop those named only outside the clauses that ask.
+
+    "I came on a tourist visa ... my question is how long the work permit takes" asks about
+    the work permit: the story around a question is background.
+    """
+    def asked(candidate: _Candidate) -> bool:
+        return any(
+            clause_of(message, h.start) in signals.asking_clauses for h in hits[candidate.name]
+        )
+
+    kept = [
+        c for c in candidates
+        if asked(c) or not any(r.priority == c.priority and asked(r) for r in candidates)
+    ]
+    return kept or candidates
+
+
 def _wants_reply(message: Normalized, signals: Signals) -> bool:
     """Whether the wording asks the firm for something (opinions, thanks, tags and spam do not)."""
     if signals.spam:
+        return False
+    if signals.peer and not signals.need:
         return False
     if signals.political and not signals.need:
         return False

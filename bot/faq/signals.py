@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.faq.phrases import PhraseSet
+from bot.faq.phrases import Hit, PhraseSet
 from bot.faq.text import Normalized
 
 CUES = {
@@ -24,25 +24,34 @@ CUES = {
         que debo, que hacemos, como le hago, como hago, como puedo, como lo saco, como la saco,
         como saco, como aplico, como solicito, como renuevo, me interesa, nos interesa,
         i am interested, estoy interesad*, call me, text me, llamenme, llameme, marquenme,
-        escribanme, mandenme, mandeme, send me, tengo una pregunta, i have a question""",
+        escribanme, mandenme, mandeme, send me, tengo una pregunta, i have a question,
+        me pasan, pasenme, me comparten, me mandan, me envian, i need to know, i really need,
+        i just need, i also need, we really need""",
     # Clear asks that are not a first-person need: "info porfa", "what now?".
     "ask": """
         please, porfa, por favor, favor de, necesita, need, needs, ocupa, interested,
         interesad*, alguien sabe, anyone know, does anyone know, someone know, who can tell,
         quien sabe, quien me, quiero saber, want to know, i would like to know, what now,
-        what are my options, que opciones tengo, que sigue, what next""",
+        what are my options, que opciones tengo, que sigue, what next,
+        me preguntaba, preguntaba, i was wondering, wondering, i wonder, queria saber,
+        quisiera saber, queria preguntar, wanted to ask, want to ask, the difference,
+        la diferencia, difference between, my question is, mi pregunta es""",
     # Question words that ask wherever they stand.
     "question": """
         how, where, como, donde, cuanto, cuanta, cuantos, cuantas, cual, cuales, quien,
+        a que hora, hasta que hora, what time, at what time, until what time, till what time""",
+    # Words that ask only as a heading or a tag, opening or closing a clause: "precio?",
+    # "info sobre DACA", "DACA info"; "el precio de la gasolina ya no se aguanta" does not.
+    "noun_ask": """
         precio, price, costo, cost, help, ayuda, info, informacion, informes, mas info,
-        more info, mas informacion, more information, requisitos, requirements, a que hora,
-        what time, at what time""",
+        more info, mas informacion, more information, requisitos, requirements""",
     # Words that ask only when they open a clause: "tienen oficina?" asks, "mi hermano tiene
     # DACA" does not; "can you..." asks, "I will call you" does not.
     "opener": """
         what, when, which, who, can, could, is there, are there, are you, do you, does, is it,
         will, would, any, cuando, que, hay, se puede, pueden, puede, tienen, tiene, aceptan,
-        hacen, ayudan, atienden, manejan, llevan, tramitan, trabajan, es, estan, sigue""",
+        hacen, ayudan, atienden, manejan, llevan, tramitan, trabajan, es, estan, sigue,
+        is the, is my, is an, are the, are my, did you, have you""",
     # Thanks, blessings, praise of a post (a greeting is no veto: "hola, cuanto cobran").
     "social": """
         gracias, thank, thanks, ty, amen, dios, god, bless, blessed, blessing*, bendig*,
@@ -51,7 +60,19 @@ CUES = {
         muy buena info*, buena informacion, muy util, useful, helpful, interesante,
         interesting, gran informacion, great information, compartan, comparto, share, shared,
         sharing, wow, que bueno, que buena, great news, good news, buena noticia,
-        buenas noticias, ojala, hopefully, i hope, espero, esperemos""",
+        buenas noticias, ojala, hopefully, i hope, espero, esperemos, lol, lmao, jaja*,
+        haha*, jeje*""",
+    # Telling the firm something is done: "ya les mande mensaje", "I sent my info".
+    "done": """
+        i sent, i just sent, i already sent, already sent, i already called, i called you,
+        ya mande, ya les mande, ya le mande, ya envie, ya les envie, ya les escribi,
+        ya llame, ya les llame, ya le llame, done, listo""",
+    # Talking with other members about a shared wait or question, not asking the firm.
+    "peer": """
+        who else, anyone else, anybody else, alguien mas, quien mas, same here, me too,
+        yo tambien, same question, misma pregunta, same situation, mismo caso, igual yo,
+        following, has anyone, has anybody, did anyone, did anybody, anyone here,
+        is it just me, a alguien le, a alguien mas""",
     # How the firm helped them, or news about their own case.
     "testimonial": """
         me ayudaron, nos ayudaron, helped me, helped us, they helped, thanks to, gracias a,
@@ -73,7 +94,10 @@ CUES = {
         la manera correcta, legal way, waited in line, their turn, su turno, merecen,
         deserve*, promesas, promises, crueldad, cruel, inhumane, inhumano*, is broken,
         is a joke, es una burla, no es justo, not fair, unfair, privilege, earned,
-        que se regresen, fuera""",
+        que se regresen, fuera, that is not how, not how it works, no es asi,
+        are they serious, are you serious, are you kidding, kidding me, just kidding, en serio,
+        so expensive, too expensive, tan caro, muy caro, que caro, bien caro, precio tan,
+        precios tan""",
     # Spam, sales and offers.
     "spam": """
         bitcoin, crypto, cripto, forex, invest*, inversion*, invertir, earn, earning,
@@ -103,6 +127,8 @@ GREETING_WORDS = frozenset(
     "ok okay si yes please porfa".split()
 )
 
+ASKING_CUES = frozenset({"need", "ask", "question", "opener", "noun_ask"})
+
 _CUE_SET = PhraseSet(
     (phrase.strip(), name) for name, text in CUES.items() for phrase in text.split(",")
 )
@@ -114,7 +140,9 @@ class Signals:
 
     request: int  # 0 none, 1 a question word only, 2 a clear ask ("?", "necesito", "info porfa")
     need: bool  # a first-person need, strong enough to outweigh opinion words
-    social: bool
+    asking_clauses: frozenset[int]  # starts of the clauses that hold a request or a '?'
+    social: bool  # thanks, blessings, praise, laughter, or news that something is done
+    peer: bool
     testimonial: bool
     political: bool
     spam: bool
@@ -140,24 +168,41 @@ def _opens_clause(message: Normalized, start: int) -> bool:
     return all(t in GREETING_WORDS for t in message.tokens[clause_start:start])
 
 
+def _closes_clause(message: Normalized, end: int) -> bool:
+    return end == len(message.tokens) or end in message.clause_starts
+
+
+def _counts(message: Normalized, hit: Hit[str]) -> bool:
+    if hit.label == "opener":
+        return _opens_clause(message, hit.start)
+    if hit.label == "noun_ask":
+        return _opens_clause(message, hit.start) or _closes_clause(message, hit.end)
+    return True
+
+
+def clause_of(message: Normalized, index: int) -> int:
+    """The start index of the clause holding token ``index``."""
+    return max(i for i in message.clause_starts if i <= index)
+
+
 def read_signals(message: Normalized) -> Signals:
     """The request strength and the vetoes found in a normalised message."""
-    found = {
-        hit.label
-        for hit in _CUE_SET.find(message.tokens)
-        if hit.label != "opener" or _opens_clause(message, hit.start)
-    }
+    hits = [hit for hit in _CUE_SET.find(message.tokens) if _counts(message, hit)]
+    found = {hit.label for hit in hits}
     need = "need" in found
     if need or message.question or "ask" in found:
         request = 2
-    elif "question" in found or "opener" in found:
+    elif found & {"question", "opener", "noun_ask"}:
         request = 1
     else:
         request = 0
+    asking = {clause_of(message, h.start) for h in hits if h.label in ASKING_CUES}
     return Signals(
         request=request,
         need=need,
-        social="social" in found,
+        asking_clauses=frozenset(asking | message.question_clauses),
+        social="social" in found or "done" in found,
+        peer="peer" in found,
         testimonial="testimonial" in found,
         political="political" in found,
         spam="spam" in found,

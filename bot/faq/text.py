@@ -17,7 +17,9 @@ _DIGIT_HYPHEN = re.compile(r"(?<=[a-z0-9])-(?=\d)|(?<=\d)-(?=[a-z])")
 _APOSTROPHE = re.compile(r"(?<=[a-z])['’](?=[a-z])")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _LONG_RUN = re.compile(r"([a-z])\1{2,}")
-_CLAUSE_BREAK = re.compile(r"[,.;:!?¿¡\n]+")
+_CLAUSE_BREAK = re.compile(r"([,.;:!?¿¡\n]+)")
+# A form number in the plural ("I-485s", "EADs" stay apart: only letters+digits+s are cut).
+_FORM_PLURAL = re.compile(r"^([a-z]{1,2}\d{1,4}[a-z]?)s$")
 
 # Chat shorthand, applied to messages and trigger phrases alike so both meet in one form.
 SHORTHAND = {
@@ -28,6 +30,8 @@ SHORTHAND = {
     "thx": "thanks", "tnx": "thanks", "msj": "mensaje", "tel": "telefono", "cel": "celular",
     "wsp": "whatsapp", "wapp": "whatsapp", "im": "i am", "dont": "do not",
     "cant": "can not", "cannot": "can not", "wont": "will not", "pa": "para",
+    "whats": "what is", "wheres": "where is", "hows": "how is", "whos": "who is",
+    "thats": "that is", "ive": "i have", "youre": "you are", "theyre": "they are",
     # Sound-alike spellings too short for the typo matcher.
     "kiero": "quiero", "kisiera": "quisiera", "kien": "quien", "kuanto": "cuanto",
     "sita": "cita", "sitas": "citas", "aser": "hacer", "ise": "hice",
@@ -43,6 +47,7 @@ class Normalized:
     mention: bool
     url: bool
     clause_starts: frozenset[int] = frozenset({0})  # token indices that begin a clause
+    question_clauses: frozenset[int] = frozenset()  # starts of clauses marked with '?' or '¿'
 
 
 def fold(text: str) -> str:
@@ -58,6 +63,7 @@ def tokenize(folded: str) -> tuple[str, ...]:
     """Split folded text into words, expanding chat shorthand."""
     words: list[str] = []
     for word in folded.split():
+        word = _FORM_PLURAL.sub(r"\1", word)
         words.extend(SHORTHAND.get(word, word).split())
     return tuple(words)
 
@@ -85,15 +91,22 @@ def normalize(text: str) -> Normalized:
     mention = bool(_MENTION.search(text))
     text = _MENTION.sub(" ", text)
     tokens: list[str] = []
-    starts = {0}
-    for clause in _CLAUSE_BREAK.split(text):
-        starts.add(len(tokens))
-        tokens.extend(tokenize(fold(clause)))
+    starts, asked = {0}, set()
+    pieces = _CLAUSE_BREAK.split(text)  # clause, break, clause, break, ...
+    for index in range(0, len(pieces), 2):
+        start = len(tokens)
+        starts.add(start)
+        before = pieces[index - 1] if index else ""
+        after = pieces[index + 1] if index + 1 < len(pieces) else ""
+        if "?" in after or "¿" in before:
+            asked.add(start)
+        tokens.extend(tokenize(fold(pieces[index])))
     return Normalized(
         tokens=tuple(tokens),
         question="?" in text or "¿" in text,
         mention=mention,
         url=url,
         clause_starts=frozenset(starts),
+        question_clauses=frozenset(asked),
     )
 
