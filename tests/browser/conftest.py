@@ -158,3 +158,12 @@ def simulate(server: GroupbotServer, kind: str, text: str, name: str = "Demo Mem
         env=server.env, cwd=server.workdir,
     )
     assert sent.returncode == 0, sent.stderr
+
+
+@pytest.fixture(scope="module")
+def fake_graph():
+    """A fake Graph API shared by one module's live-server tests."""
+    from tests.fakes.fake_graph import FakeGraph
+
+    with FakeGraph() as graph:
+        yield graph

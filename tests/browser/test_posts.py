@@ -16,7 +16,6 @@ from playwright.sync_api import expect
 from tests.browser.conftest import ADMIN_EMAIL, make_visitor, start_live_server
 from tests.conftest import wait_for
 from tests.fakes.fake_blog import FakeBlog, FakePost
-from tests.fakes.fake_graph import FakeGraph
 
 pytestmark = pytest.mark.browser
 
@@ -26,12 +25,6 @@ HOSTILE_TITLE = '<img src=x onerror=alert(3)>Nuevas reglas de "asilo" y <b>parol
 OLDER_TITLE = "Work Permit Renewals: Automatic Extension of Your EAD"
 BLOG = "https://blog.example-immigration-firm.test"
 BODY = "<p>USCIS announced changes that affect families in San Diego &amp; Tijuana.</p>" * 3
-
-
-@pytest.fixture(scope="module")
-def fake_graph():
-    with FakeGraph() as graph:
-        yield graph
 
 
 @pytest.fixture(scope="module")

@@ -25,12 +25,6 @@ SENT = re.compile(r"^Sent \(approved by ")
 
 
 @pytest.fixture(scope="module")
-def fake_graph():
-    with FakeGraph() as graph:
-        yield graph
-
-
-@pytest.fixture(scope="module")
 def live_server(tmp_path_factory, fake_graph):
     workdir = tmp_path_factory.mktemp("live-queue")
     server = start_live_server(workdir, fake_graph)
