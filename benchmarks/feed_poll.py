@@ -22,8 +22,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.fakes when run as a script
 
-from bot import signature  # noqa: E402
-from bot.feed import fetch_feed, parse_feed  # noqa: E402
+from bot.blog.feed import fetch_feed, parse_feed  # noqa: E402
+from bot.intake import signature
 from tests.fakes.fake_blog import FakeBlog, FakePost, make_posts  # noqa: E402
 from tests.fakes.fake_graph import FakeGraph  # noqa: E402
 

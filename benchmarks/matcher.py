@@ -19,8 +19,9 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from bot.faq import FaqMatcher, load_knowledge_base
-from bot.guard import find_sensitive, is_urgent
+from bot.answers.guard import find_sensitive, is_urgent
+from bot.answers.loading import load_knowledge_base
+from bot.answers.matcher import FaqMatcher
 
 NO_REPLY = "(no reply)"
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"

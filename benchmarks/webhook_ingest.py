@@ -25,8 +25,8 @@ import threading
 import time
 from pathlib import Path
 
-from bot import signature
-from bot.simulate import build_delivery
+from bot.cli.simulation import build_delivery
+from bot.intake import signature
 
 BARE_APP = """
 import sys

@@ -25,6 +25,11 @@ DEMO_FEED = Path(__file__).parent / "data" / "demo_feed.xml"
 SECRETS_FILE = "secrets.json"
 
 
+# The fields a PAGE_POST_TEMPLATE may name; checked at start-up, filled in by bot.blog.compose.
+PAGE_POST_PLACEHOLDERS = ("title", "summary", "call_to_action", "link", "firm_name", "text_number", "call_number",
+                          "group_url", "resource_center_url")
+
+
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message names it in one line."""
 
@@ -222,16 +227,13 @@ def _page_post_template(env: _Reader) -> str:
     template = env.str("PAGE_POST_TEMPLATE").replace("\\n", "\n")
     if not template:
         return ""
-    # Imported here: compose pulls in the feed parser, which nothing else in this module needs.
-    from bot.compose import PLACEHOLDERS
-
     try:
         parts = list(string.Formatter().parse(template))
     except ValueError as exc:
         raise SettingsError(f"PAGE_POST_TEMPLATE is malformed ({exc}); write literal braces as {{{{ and }}}}") from None
     for _, name, spec, conversion in parts:
-        if name is not None and name not in PLACEHOLDERS:
-            allowed = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+        if name is not None and name not in PAGE_POST_PLACEHOLDERS:
+            allowed = ", ".join("{" + p + "}" for p in PAGE_POST_PLACEHOLDERS)
             raise SettingsError(f"PAGE_POST_TEMPLATE has an unknown placeholder {{{name}}}; use {allowed}")
         if spec or conversion:
             raise SettingsError(f"PAGE_POST_TEMPLATE: placeholder {{{name}}} takes no format spec or conversion")

@@ -16,8 +16,8 @@ from typing import Any, Callable
 import pytest
 import requests
 
-from bot import signature
 from bot.config import Settings
+from bot.intake import signature
 from bot.store import Store
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -1,12 +1,13 @@
-"""Helpers for the publishing tests: settings pointing at the fakes, a Publisher with no real sleeps."""
+"""Helpers for the publishing tests: settings pointing at the fakes, a Dispatcher with no real sleeps."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from bot.config import Settings
-from bot.graph import GraphClient
-from bot.publisher import Publisher
+from bot.meta.client import GraphClient
+from bot.runtime.assemble import assemble
+from bot.runtime.dispatcher import Dispatcher
 from bot.store import Store
 from tests.conftest import REPO_ROOT, base_env
 from tests.fakes.fake_blog import FakeBlog
@@ -38,9 +39,9 @@ def graph_for(settings: Settings, *, token: str | None = None) -> GraphClient:
                        app_id=settings.app_id, timeout=0.5, sleep=lambda seconds: None)
 
 
-def publisher_for(settings: Settings, store: Store) -> Publisher:
-    """A Publisher of these settings whose feed polls time out fast."""
-    return Publisher(settings, store, graph=graph_for(settings), feed_timeout=0.5)
+def publisher_for(settings: Settings, store: Store) -> Dispatcher:
+    """The assembled dispatcher of these settings, whose feed polls time out fast."""
+    return assemble(settings, store, graph=graph_for(settings), feed_timeout=0.5).dispatcher
 
 
 def graph_calls(fake: FakeGraph, method: str | None = None, suffix: str = "") -> list[dict]:

@@ -8,13 +8,12 @@ import time
 from pathlib import Path
 
 from bot.config import Settings
-from bot.pipeline import process_deliveries
-from bot.reply_actions import expire_overdue
-from bot.reply_jobs import QuestionJudge
-from bot.reply_sending import reply_handlers
+from bot.intake.deliveries import process_deliveries
+from bot.replies.windows import expire_overdue
+from bot.runtime.assemble import assemble
 from bot.store import Store
 from tests.fakes.fake_graph import FakeGraph
-from tests.publishing_support import live_settings, publisher_for
+from tests.publishing_support import graph_for, live_settings
 
 POST_ID = "104000000000001_777"
 _ids = itertools.count(int(time.time()) % 10**6 * 100)
@@ -57,11 +56,11 @@ class Desk:
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
         self.store = store
-        self.publisher = publisher_for(settings, store)
-        self.judge = QuestionJudge(settings, store)
         self.now = time.time()
         # The senders read the same time as the step, so Meta's windows are judged at the step's `now`.
-        self.publisher.outbox.handlers.update(reply_handlers(store, clock=lambda: self.now))
+        self.runtime = assemble(settings, store, graph=graph_for(settings), feed_timeout=0.5, clock=lambda: self.now)
+        self.publisher = self.runtime.dispatcher
+        self.judge = self.runtime.suggester
 
     def deliver(self, *payloads: dict) -> None:
         """Commit deliveries as the webhook does."""
@@ -70,7 +69,7 @@ class Desk:
     def step(self, now: float | None = None) -> None:
         """One worker pass over the reply pipeline: parse, judge, expire, send what is due."""
         now = self.now = time.time() if now is None else now
-        process_deliveries(self.store)
+        process_deliveries(self.store, now=now)
         self.judge.run(now)
         expire_overdue(self.store, now)
         self.publisher.outbox.process_due(now)

@@ -6,8 +6,8 @@ import argparse
 
 import pytest
 
-from bot import accounts
-from bot.accounts import (
+from bot.accounts import admins as accounts
+from bot.accounts.admins import (
     FAILURE_WINDOW_SECONDS,
     MAX_FAILURES_PER_ADDRESS,
     MAX_FAILURES_PER_EMAIL,

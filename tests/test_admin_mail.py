@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
 
-from bot.admin_mail import AdminMailer, first_words, install_email_alerts
-from bot.alerts import notify_admins, set_alert_delivery
-from bot.mailer import MailError, parse_smtp_url, send_email
-from bot.pause import pause_sending
+from bot.notify.admin_email import AdminMailer, EmailAlerts, first_words
+from bot.notify.alerts import notify_admins, set_alert_delivery
+from bot.notify.smtp import MailError, parse_smtp_url, send_email
+from bot.outbox.pause import pause_sending
 from tests.fakes.smtp_sink import SmtpSink
 from tests.reply_support import make_desk, message
 
@@ -53,13 +54,17 @@ def test_the_worker_sends_the_alert_from_its_own_thread_once(desk, sink):
     desk.deliver(message(URGENT_TEXT))
     desk.step()
     mailer = AdminMailer(desk.settings, desk.store)
+    mailer.start()
+    try:
+        assert mailer.run(time.time()) is False  # nothing for the loop to wait on
+        assert mailer.wait_idle(timeout=10)
+        desk.step()
+        mailer.run(time.time())
+        assert mailer.wait_idle(timeout=10)
+    finally:
+        mailer.stop()
 
-    assert mailer.run(time.time()) is False  # nothing for the loop to wait on
-    mailer.join(timeout=10)
-    desk.step()
-    mailer.run(time.time())
-    mailer.join(timeout=10)
-
+    assert [thread for thread in threading.enumerate() if thread.name == AdminMailer.THREAD_NAME] == []
     assert len(sink.mails) == 1
     assert desk.store.list_emails()[0]["status"] == "sent"
 
@@ -78,7 +83,7 @@ def test_a_refused_email_is_tried_again_later(desk, sink):
 
 
 def test_other_admin_alerts_are_emailed_too(desk, sink):
-    install_email_alerts(desk.settings, desk.store)
+    EmailAlerts(desk.settings, desk.store).start()
     pause_sending(desk.store, "Error validating access token (code 190)", "sha256:abc", time.time())
     notify_admins("Facebook sending paused", "the same alert again within the hour")
 

@@ -8,13 +8,13 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot import accounts
-from bot.answering import Responder
+from bot.accounts import admins as accounts
+from bot.answers.responder import Responder
 from bot.config import Settings
-from bot.dry_run import RecordingGraph
-from bot.pause import hold_sending, pause_sending
-from bot.replies import classify_questions
-from bot.reply_actions import approve_reply
+from bot.meta.recording import RecordingGraph
+from bot.outbox.pause import hold_sending, pause_sending
+from bot.replies.review import approve_reply
+from bot.replies.suggest import suggest_replies
 from bot.store import NewQuestion
 from bot.store.publishing import NewEntry
 from tests.conftest import PAGE_ID, base_env
@@ -195,7 +195,7 @@ def ask(app, text: str, *, source: str = "group_comment", name: str = "Maria Lop
         source=source, external_id=f"777_{number}", author_id=str(5550000 + number), author_name=name, text=text,
         event_time=time.time() if at is None else at,
     ))
-    classify_questions(services.store, Responder.from_settings(services.settings), page_id=PAGE_ID, now=time.time())
+    suggest_replies(services.store, Responder.from_settings(services.settings), page_id=PAGE_ID, now=time.time())
     return question_id
 
 

@@ -13,8 +13,8 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-from bot import signature
-from bot.publishing import POLL_REQUEST_KEY
+from bot.blog.entries import POLL_REQUEST_KEY
+from bot.intake import signature
 from bot.store import Store
 from tests.conftest import GroupbotServer, query, wait_for
 from tests.fakes.fake_blog import FakeBlog, FakePost, make_posts

@@ -6,9 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.compose import (DEFAULT_PAGE_TEMPLATE, PAGE_MESSAGE_LIMIT, PostValues, compose_group_draft,
-                         compose_page_post, summarize)
-from bot.feed import FeedEntry, parse_feed
+from bot.blog.compose import (
+    DEFAULT_PAGE_TEMPLATE,
+    PAGE_MESSAGE_LIMIT,
+    PostValues,
+    compose_group_draft,
+    compose_page_post,
+    summarize,
+)
+from bot.blog.feed import FeedEntry, parse_feed
 
 SITE = "https://blog.example-immigration-firm.test"
 VALUES = PostValues(firm_name="Demo Immigration Law Firm", text_number="619-569-1768", call_number="619-819-9204",

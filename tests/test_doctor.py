@@ -7,8 +7,8 @@ import time
 
 import pytest
 
+from bot.meta.subscription import WEBHOOK_FIELDS
 from bot.store import Store
-from bot.subscription import WEBHOOK_FIELDS
 from tests.conftest import base_env, run_cli
 from tests.publishing_support import graph_calls, live_env, live_settings, publisher_for
 

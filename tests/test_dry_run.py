@@ -8,10 +8,11 @@ import subprocess
 import sys
 import time
 
+from bot.blog.entries import list_posts
 from bot.config import Settings
-from bot.dry_run import RecordingGraph, build_graph
-from bot.publisher import Publisher
-from bot.publishing import list_posts
+from bot.meta.connect import build_graph
+from bot.meta.recording import RecordingGraph
+from bot.runtime.assemble import assemble
 from bot.store import Store
 from tests.conftest import run_cli
 
@@ -46,7 +47,7 @@ def test_an_interrupted_dry_run_post_is_adopted_not_recorded_twice(tmp_path):
     settings = Settings.from_env(bare_env(tmp_path / "var", BACKFILL="1"), env_file=None)
     store = Store(settings.database_path)
     store.migrate()
-    publisher = Publisher(settings, store)
+    publisher = assemble(settings, store).dispatcher
     assert isinstance(publisher.graph, RecordingGraph) and isinstance(build_graph(settings, store), RecordingGraph)
     publisher.poll_now(time.time())
     gone = subprocess.Popen([sys.executable, "-c", "pass"])

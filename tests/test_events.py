@@ -4,8 +4,14 @@ import json
 
 import pytest
 
-from bot.events import (
-    BadPayload, CommentEvent, MessageEvent, PagePostEvent, PostbackEvent, decode_body, is_member_message,
+from bot.intake.events import (
+    BadPayload,
+    CommentEvent,
+    MessageEvent,
+    PagePostEvent,
+    PostbackEvent,
+    decode_body,
+    is_member_message,
     parse_delivery,
 )
 from tests import payloads as p

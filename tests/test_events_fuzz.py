@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.events import parse_delivery
+from bot.intake.events import parse_delivery
 from tests import payloads as p
 
 json_values = st.recursive(

@@ -6,7 +6,7 @@ import json
 import pytest
 import requests
 
-from bot.graph import GraphClient, GraphDuplicatePost, GraphRateLimited
+from bot.meta.client import GraphClient, GraphDuplicatePost, GraphRateLimited
 from tests.fakes.fake_graph import FakeGraphProcess, RemoteFakeGraph
 
 

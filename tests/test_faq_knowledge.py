@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.faq import FaqFileError, KnowledgeBase, load_knowledge_base
+from bot.answers.knowledge import FaqFileError, KnowledgeBase
+from bot.answers.loading import load_knowledge_base
 
 DESIGN_INTENTS = {
     "contact", "consultation", "resource_center", "urgent_detention", "asylum", "work_permit",

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.faq import FaqMatch, FaqMatcher, detect_language, load_knowledge_base
+from bot.answers.language import detect_language
+from bot.answers.loading import load_knowledge_base
+from bot.answers.matcher import FaqMatch, FaqMatcher
 
 DATA = Path(__file__).parent / "data"
 LANGUAGES = {"en", "es", "mixed"}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.feed import FeedError, fetch_feed, parse_feed
+from bot.blog.feed import FeedError, fetch_feed, parse_feed
 from tests.fakes.fake_blog import FakeBlog, FakePost, make_posts
 
 FEEDS = Path(__file__).parent / "data" / "feeds"

@@ -11,12 +11,21 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from bot.graph import (
-    GraphAlreadyReplied, GraphAuthError, GraphBadRequest, GraphClient, GraphDuplicatePost, GraphError,
-    GraphOutcomeUnknown, GraphPermissionError, GraphPolicyBlocked, GraphRateLimited, GraphTransient,
+from bot.meta.client import (
+    GraphAlreadyReplied,
+    GraphAuthError,
+    GraphBadRequest,
+    GraphClient,
+    GraphDuplicatePost,
+    GraphError,
+    GraphOutcomeUnknown,
+    GraphPermissionError,
+    GraphPolicyBlocked,
+    GraphRateLimited,
+    GraphTransient,
     error_from_response,
 )
-from bot.graph_errors import retry_after_from_headers
+from bot.meta.errors import retry_after_from_headers
 from tests.fakes.fake_graph import FakeGraph
 
 BLOG_LINK = "https://blog.example.com/2026/us-mexico-bilateral-action"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.guard import KINDS, find_sensitive, is_urgent
+from bot.answers.guard import KINDS, find_sensitive, is_urgent
 
 
 @pytest.mark.parametrize(("text", "kinds"), [

@@ -3,8 +3,8 @@
 import json
 import threading
 
-from bot import signature
-from bot.ingest import DeliveryWriter
+from bot.intake import signature
+from bot.intake.writer import DeliveryWriter
 from tests import payloads as p
 from tests.conftest import APP_SECRET
 

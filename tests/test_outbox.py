@@ -11,11 +11,14 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.doctor import examine
-from bot.feed import fetch_feed
-from bot.outbox import JobHandler, Outbox, RetryPolicy
-from bot.publisher import Publisher, poll_once
-from bot.publishing import list_posts, request_poll, retry_page_post
+from bot.blog.entries import list_posts, request_poll
+from bot.blog.feed import fetch_feed
+from bot.blog.page_posts import retry_page_post
+from bot.ops.doctor import examine
+from bot.outbox.jobs import JobHandler
+from bot.outbox.sender import Outbox, RetryPolicy
+from bot.runtime.assemble import assemble
+from bot.runtime.dispatcher import Dispatcher, poll_once
 from bot.store import Store
 from tests.fakes.fake_blog import FakePost, make_posts
 from tests.fakes.fake_graph import FakeGraph
@@ -46,7 +49,7 @@ def entry(store: Store) -> dict:
     return list_posts(store)[0]
 
 
-def pass_at(publisher: Publisher, now: float) -> int:
+def pass_at(publisher: Dispatcher, now: float) -> int:
     """One worker pass at `now`: poll the blog (if due) and send the due jobs."""
     publisher.poll_now(now)
     return publisher.outbox.process_due(now)
@@ -208,7 +211,7 @@ def test_an_invalid_token_pauses_all_sending_until_the_token_is_replaced(setup, 
     renewed = live_settings(tmp_path / "var", fake, None, BLOG_FEED_URL=settings.blog_feed_url,
                             META_PAGE_ACCESS_TOKEN="replaced-page-token")
     with caplog.at_level(logging.INFO):
-        Publisher(renewed, store, graph=graph_for(renewed)).outbox.process_due(now + 8 * HOUR)
+        assemble(renewed, store, graph=graph_for(renewed)).dispatcher.outbox.process_due(now + 8 * HOUR)
 
     assert page_links(fake) == [LINK]
     assert entry(store)["page_status"] == "posted" and "sending resumes" in caplog.text
@@ -225,7 +228,7 @@ def test_only_the_lease_holder_polls_and_sends(setup, fake, blog):
     request_poll(store, now)
 
     assert second.poll_if_due(now + 1) is False and second.send_due(now + 1) is False
-    outcome = poll_once(settings, store, publisher=second)
+    outcome = poll_once(store, second)
 
     assert blog.feed_requests == 0 and fake.posts == []
     assert outcome.deferred_to == first.lease.holder

@@ -8,12 +8,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.compose import compose_group_draft, compose_page_post
+from bot.blog.compose import compose_group_draft, compose_page_post
+from bot.blog.entries import list_posts, post_values
+from bot.blog.feed import fetch_feed
+from bot.blog.group_drafts import mark_group_posted
+from bot.blog.page_posts import PublishingError, approve_page_post
 from bot.config import SettingsError
-from bot.doctor import examine
-from bot.feed import fetch_feed
-from bot.publisher import poll_once
-from bot.publishing import PublishingError, approve_page_post, list_posts, mark_group_posted, post_values
+from bot.ops.doctor import examine
+from bot.runtime.dispatcher import poll_once
 from bot.store import Store
 from tests.fakes.fake_blog import FakeBlog, FakePost, make_posts
 from tests.publishing_support import live_settings, publisher_for
@@ -202,7 +204,7 @@ def test_poll_once_reports_a_broken_feed(make, blog):
     settings, store, publisher = make()
     blog.set_fault("not_found")
 
-    outcome = poll_once(settings, store, publisher=publisher)
+    outcome = poll_once(store, publisher)
 
     assert outcome.report.status == "error" and "HTTP 404" in outcome.report.error
 

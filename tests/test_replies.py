@@ -6,12 +6,17 @@ import time
 
 import pytest
 
-from bot.reply_actions import approve_reply, edit_reply, hide_comment, reject_reply, retry_reply
-from bot.replies import ReplyError
-from bot.retention import purge_old_text
-from bot.reply_sending import ECHO_WAIT_SECONDS
+from bot.ops.retention import purge_old_text
+from bot.replies.moderation import hide_comment
+from bot.replies.review import ReplyError, approve_reply, edit_reply, reject_reply, retry_reply
+from bot.replies.send import ECHO_WAIT_SECONDS
 from tests.reply_support import (
-    comment, make_desk, message, message_requests, messenger_sends, private_replies,
+    comment,
+    make_desk,
+    message,
+    message_requests,
+    messenger_sends,
+    private_replies,
 )
 
 HOUR = 3600.0
@@ -92,9 +97,9 @@ def test_an_admin_can_send_edited_text_and_the_limits_are_clear(desk, fake):
     desk.step()
     reply = desk.only_reply()
 
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ReplyError, match="empty"):
         approve_reply(desk.store, reply["id"], "maria@firm.example", text="   ")
-    with pytest.raises(ValueError, match="2001 characters"):
+    with pytest.raises(ReplyError, match="2001 characters"):
         approve_reply(desk.store, reply["id"], "maria@firm.example", text="x" * 2001)
     edit_reply(desk.store, reply["id"], "maria@firm.example", "  Draft  ")
     approve_reply(desk.store, reply["id"], "maria@firm.example", text="  Hola Maria, llámenos al 619-819-9204.  ")

@@ -8,8 +8,8 @@ import time
 import pytest
 
 from bot.config import Settings
-from bot.pipeline import process_deliveries
-from bot.reply_jobs import QuestionJudge
+from bot.intake.deliveries import process_deliveries
+from bot.replies.suggest import Suggester
 from bot.store import Store
 from tests.conftest import base_env, run_cli
 from tests.reply_support import comment, message
@@ -66,8 +66,8 @@ def test_approve_reject_and_list_replies(env, tmp_path):
     store.migrate()
     store.insert_deliveries([(json.dumps(comment("cual es su numero?", field="group_feed")).encode(), 0.0),
                              (json.dumps(message("How much is a consultation?")).encode(), 0.0)])
-    process_deliveries(store)
-    QuestionJudge(settings, store).run(time.time())
+    process_deliveries(store, now=time.time())
+    Suggester(settings, store).run(time.time())
     store.close()
 
     listed = answers(run_cli("list", "replies", "--json", env=env, cwd=tmp_path))

@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 
-
 from tests.conftest import GroupbotServer, base_env, query, run_cli, wait_for
 from tests.fakes.smtp_sink import SmtpSink
 from tests.publishing_support import live_env

@@ -8,7 +8,7 @@ import signal
 import pytest
 import requests
 
-from bot import signature
+from bot.intake import signature
 from tests import payloads as p
 from tests.conftest import APP_SECRET, VERIFY_TOKEN, GroupbotServer, query, wait_for
 

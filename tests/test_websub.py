@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from bot.websub import WebSubError, content_signature_valid, subscribe, verify_intent
+from bot.blog.websub import WebSubError, content_signature_valid, subscribe, verify_intent
 from tests.fakes.fake_blog import FakeBlog, make_posts
 
 SECRET = "hub-secret-1234"

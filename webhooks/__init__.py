@@ -12,7 +12,7 @@ from typing import Callable, Mapping
 from flask import Flask, current_app
 
 from bot.config import Settings
-from bot.ingest import DeliveryWriter
+from bot.intake.writer import DeliveryWriter
 from bot.store import Store
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,9 @@ import time
 
 from flask import Blueprint, Response, current_app, request
 
-from bot import blog_push, signature
-from bot.publishing import request_poll
+from bot.blog import push as blog_push
+from bot.blog.entries import request_poll
+from bot.intake import signature
 from webhooks import MAX_BODY_BYTES, services
 
 log = logging.getLogger(__name__)

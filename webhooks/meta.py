@@ -7,8 +7,8 @@ import logging
 
 from flask import Blueprint, Response, request
 
-from bot import signature
-from bot.events import BadPayload, decode_body
+from bot.intake import signature
+from bot.intake.events import BadPayload, decode_body
 from webhooks import MAX_BODY_BYTES, services
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ import logging
 import sys
 from typing import Sequence
 
-from bot.cli.common import CommandFailed
 from bot.config import Settings, SettingsError
+from bot.errors import Refused
 
 COMMAND_MODULES = ("bot.cli.serve", "bot.cli.intake", "bot.cli.listing", "bot.cli.admin",
                    "bot.cli.publishing", "bot.cli.doctor", "bot.cli.replies")
@@ -35,8 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return args.handler(settings, args) or 0
-    except CommandFailed as exc:
-        print(f"groupbot: {exc}", file=sys.stderr)
+    except Refused as refusal:  # CommandFailed, and every flow's refusal: one line, exit 1
+        print(f"groupbot: {refusal}", file=sys.stderr)
         return 1
 
 

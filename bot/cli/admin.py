@@ -7,7 +7,7 @@ import getpass
 import sys
 import time
 
-from bot import accounts
+from bot.accounts import admins as accounts
 from bot.cli.common import CommandFailed, add_command, open_store
 from bot.config import Settings
 
@@ -33,16 +33,11 @@ def _usage(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
     """Create an admin (or change a password) after the strength check."""
-    try:
-        email = accounts.normalize_email(args.email)
-    except accounts.AccountError as exc:
-        raise CommandFailed(str(exc)) from None
+    email = accounts.normalize_email(args.email)
     password = _read_password(email, from_stdin=args.password_stdin)
     store = open_store(settings)
     try:
         created = accounts.add_admin(store, email, password, actor=ACTOR)
-    except accounts.AccountError as exc:
-        raise CommandFailed(str(exc)) from None
     finally:
         store.close()
     print(f"admin {email} added" if created else f"password of {email} changed; its sessions were signed out")
@@ -69,8 +64,6 @@ def cmd_remove(settings: Settings, args: argparse.Namespace) -> int:
     store = open_store(settings)
     try:
         accounts.remove_admin(store, args.email, actor=ACTOR)
-    except accounts.AccountError as exc:
-        raise CommandFailed(str(exc)) from None
     finally:
         store.close()
     print(f"admin {accounts.normalize_email(args.email)} removed")

@@ -7,13 +7,14 @@ import signal
 from typing import Callable
 
 from bot.config import Settings
+from bot.errors import Refused
 from bot.store import Store
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
 
-class CommandFailed(Exception):
+class CommandFailed(Refused):
     """A failure the command explains in one line (exit code 1)."""
 
 

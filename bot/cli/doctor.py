@@ -6,10 +6,10 @@ import argparse
 
 from bot.cli.common import CommandFailed, add_command, open_store
 from bot.config import Settings
-from bot.doctor import examine
-from bot.dry_run import build_graph
-from bot.graph_errors import GraphError
-from bot.subscription import WEBHOOK_FIELDS, subscribe_page
+from bot.meta.connect import build_graph
+from bot.meta.errors import GraphError
+from bot.meta.subscription import WEBHOOK_FIELDS, subscribe_page
+from bot.ops.doctor import examine
 
 _MARKS = {"ok": "ok     ", "note": "note   ", "problem": "PROBLEM"}
 

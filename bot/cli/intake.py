@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bot import simulate as simulation
+from bot.cli import simulation
 from bot.cli.common import DEFAULT_HOST, DEFAULT_PORT, CommandFailed, add_command
 from bot.config import Settings
 

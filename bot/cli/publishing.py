@@ -7,10 +7,12 @@ import getpass
 import json
 import time
 
-from bot import publishing
+from bot.blog.entries import list_posts
+from bot.blog.group_drafts import mark_group_posted
+from bot.blog.page_posts import approve_page_post, retry_page_post
 from bot.cli.common import CommandFailed, add_command, open_store
 from bot.config import Settings
-from bot.publisher import poll_once
+from bot.runtime.assemble import assemble
 
 
 def register(commands) -> None:
@@ -34,7 +36,7 @@ def cmd_poll(settings: Settings, args: argparse.Namespace) -> int:
     """Poll, send, report in one line; exit 1 when the feed is broken."""
     store = open_store(settings)
     try:
-        outcome = poll_once(settings, store)
+        outcome = assemble(settings, store).poll_once()
     finally:
         store.close()
     if outcome.deferred_to:
@@ -50,28 +52,28 @@ def cmd_poll(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_approve(settings: Settings, args: argparse.Namespace) -> int:
     """Approve one entry for the Page."""
-    job_id = _run(settings, publishing.approve_page_post, args.entry_id, _who(args.by))
+    job_id = _run(settings, approve_page_post, args.entry_id, _who(args.by))
     print(f"blog entry {args.entry_id} approved; the worker publishes it on the Page (job {job_id})")
     return 0
 
 
 def cmd_retry(settings: Settings, args: argparse.Namespace) -> int:
     """Requeue a failed or dead Page post."""
-    _run(settings, publishing.retry_page_post, args.entry_id, _who(args.by))
+    _run(settings, retry_page_post, args.entry_id, _who(args.by))
     print(f"blog entry {args.entry_id} queued again for the Page")
     return 0
 
 
 def cmd_mark_group_posted(settings: Settings, args: argparse.Namespace) -> int:
     """Record the Group post an admin made by hand."""
-    _run(settings, publishing.mark_group_posted, args.entry_id, _who(args.by), args.url)
+    _run(settings, mark_group_posted, args.entry_id, _who(args.by), args.url)
     print(f"blog entry {args.entry_id} marked posted in the Group")
     return 0
 
 
 def fetch_posts(store, limit: int) -> list[dict]:
     """Rows for `groupbot list posts`."""
-    return publishing.list_posts(store, limit)
+    return list_posts(store, limit)
 
 
 def post_line(row: dict) -> str:
@@ -100,8 +102,6 @@ def _run(settings: Settings, action, *args):
     store = open_store(settings)
     try:
         return action(store, *args)
-    except publishing.PublishingError as exc:
-        raise CommandFailed(str(exc)) from None
     finally:
         store.close()
 

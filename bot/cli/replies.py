@@ -6,12 +6,12 @@ import argparse
 import json
 import sys
 
-from bot.answering import Answer, Responder
+from bot.answers.knowledge import FaqFileError
+from bot.answers.responder import Answer, Responder
 from bot.cli.common import CommandFailed, add_command, open_store
 from bot.config import Settings
-from bot.faq import FaqFileError
-from bot.reply_actions import approve_reply, hide_comment, list_replies, reject_reply
-from bot.replies import ReplyError
+from bot.replies.moderation import hide_comment
+from bot.replies.review import approve_reply, list_replies, reject_reply
 
 ACTOR = "cli"
 
@@ -110,7 +110,5 @@ def _run(settings: Settings, action, *args):
     store = open_store(settings)
     try:
         return action(store, *args)
-    except ReplyError as exc:
-        raise CommandFailed(str(exc)) from None
     finally:
         store.close()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from bot.accounts import ensure_first_admin
+from bot.accounts.admins import ensure_first_admin
 from bot.cli.common import DEFAULT_HOST, DEFAULT_PORT, add_command, exit_on_sigterm, open_store
 from bot.config import Settings
+from bot.runtime.assemble import Runtime, assemble
 from bot.store import Store
-from bot.worker import Worker
 
 
 def register(commands) -> None:
@@ -26,7 +26,7 @@ def register(commands) -> None:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Web app and worker in one process."""
     store = open_store(settings)
-    return _serve_http(settings, args, store, Worker(settings, store))
+    return _serve_http(settings, args, store, assemble(settings, store))
 
 
 def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
@@ -37,22 +37,25 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     """Worker only, until SIGINT/SIGTERM."""
     store = open_store(settings)
-    worker = Worker(settings, store)
+    runtime = assemble(settings, store)
     exit_on_sigterm()
     try:
-        worker.run_forever()
+        runtime.start()
+        runtime.worker.run_forever()
     except (KeyboardInterrupt, SystemExit):
-        worker.stop()
+        pass
     finally:
+        runtime.stop()
         store.close()
     return 0
 
 
-def _serve_http(settings: Settings, args: argparse.Namespace, store: Store, worker: Worker | None) -> int:
+def _serve_http(settings: Settings, args: argparse.Namespace, store: Store, runtime: Runtime | None) -> int:
     from waitress import create_server
 
     from webhooks import create_app
 
+    worker = runtime.worker if runtime else None
     app = create_app(settings, store=store, on_delivery=worker.wake if worker else None)
     server = create_server(app, host=args.host, port=args.port, threads=args.threads, ident="groupbot")
     # A fresh dry-run install gets an account at once, so the dashboard can be tried.
@@ -61,13 +64,16 @@ def _serve_http(settings: Settings, args: argparse.Namespace, store: Store, work
     exit_on_sigterm()
     thread = None
     try:
-        thread = worker.start_thread() if worker else None
+        if runtime:
+            runtime.start()
+            thread = worker.start_thread()
         _announce(settings, f"http://{args.host}:{server.effective_port}", first_login, has_admin)
         server.run()  # returns after SIGINT/SIGTERM, once request threads have finished
     finally:
         server.close()
-        if worker and thread:
-            worker.stop()
+        if runtime:
+            runtime.stop()
+        if thread:
             thread.join(timeout=30)
         store.close()
         print("groupbot stopped", flush=True)

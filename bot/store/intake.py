@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Sequence
 
 
-
 @dataclass(frozen=True)
 class Delivery:
     """A raw webhook body as Meta sent it, waiting to be parsed."""

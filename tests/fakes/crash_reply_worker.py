@@ -10,8 +10,8 @@ import os
 import signal
 import sys
 
-from bot import graph
 from bot.cli import main
+from bot.meta import client as graph
 
 
 def install() -> None:

@@ -11,8 +11,8 @@ import os
 import signal
 import sys
 
-from bot import graph
 from bot.cli import main
+from bot.meta import client as graph
 
 POINTS = ("before_call", "after_call")
 

@@ -74,5 +74,13 @@ def _epoch(value: float | str | None) -> float | None:
 
 # The page modules register their routes on bp when imported.
 from webhooks.admin import (  # noqa: E402,F401
-    audit, auth, faq, formatting, health, posts, queue, queue_actions, stats,
+    audit,
+    auth,
+    faq,
+    formatting,
+    health,
+    posts,
+    queue,
+    queue_actions,
+    stats,
 )

@@ -7,6 +7,7 @@ from typing import Callable
 from flask import flash, g, redirect, request
 from werkzeug.wrappers import Response
 
+from bot.errors import Refused
 from webhooks.admin.auth import safe_next
 from webhooks.admin.formatting import sentence
 
@@ -21,14 +22,14 @@ def back() -> Response:
     return redirect(safe_next(request.form.get("back")))
 
 
-def run(action: Callable[[], object], success: str, *refusals: type[Exception]) -> Response:
+def run(action: Callable[[], object], success: str) -> Response:
     """Do ``action``; flash ``success``, or a refusal's one-line reason as an error; then go back.
 
-    Exceptions other than ``refusals`` propagate (a bug is a 500, not a flash message).
+    Only ``Refused`` becomes a message; anything else propagates (a bug is a 500, not a flash message).
     """
     try:
         action()
-    except refusals as refusal:
+    except Refused as refusal:
         flash(sentence(str(refusal)), "error")
     else:
         flash(success)

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import flash, g, redirect, render_template, request, session, url_for
 
-from bot import accounts
+from bot.accounts import admins as accounts
 from webhooks import services
 from webhooks.admin import bp
 

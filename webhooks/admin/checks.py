@@ -12,8 +12,8 @@ import time
 from dataclasses import asdict, dataclass
 
 from bot.config import Settings
-from bot.doctor import Finding, examine
-from bot.dry_run import build_graph
+from bot.meta.connect import build_graph
+from bot.ops.doctor import Finding, examine
 from bot.store import Store
 
 log = logging.getLogger(__name__)

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 from flask import render_template, request
 
-from bot import guard
+from bot.answers import guard
+from bot.answers.knowledge import LANGUAGES, PRIORITY_CLASSES, FaqFileError, KnowledgeBase
+from bot.answers.loading import load_knowledge_base
+from bot.answers.matcher import FaqMatcher
 from bot.config import Settings
-from bot.faq import FaqFileError, FaqMatcher, KnowledgeBase, load_knowledge_base
-from bot.faq.knowledge import LANGUAGES, PRIORITY_CLASSES
 from webhooks import services
 from webhooks.admin import bp
 

@@ -10,7 +10,7 @@ import time
 from flask import flash, render_template
 
 from bot.config import DEMO_FEED
-from bot.pause import current_pause, held_until, token_fingerprint
+from bot.outbox.pause import current_pause, held_until, token_fingerprint
 from bot.store.outbox import OutboxJob
 from webhooks import services
 from webhooks.admin import bp

@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 
 from flask import render_template, request, url_for
 
-from bot import publishing
-from bot.publishing import PublishingError
+from bot.blog.entries import list_posts
+from bot.blog.group_drafts import mark_group_posted as mark_posted
+from bot.blog.page_posts import approve_page_post, retry_page_post
 from webhooks import services
 from webhooks.admin import bp
 from webhooks.admin.actions import actor, run
@@ -31,16 +32,16 @@ def posts():
 def approve_post(entry_id: int):
     """Publish an entry that waits for approval (PAGE_POST_APPROVAL=1) on the Page."""
     def approve() -> None:
-        publishing.approve_page_post(services().store, entry_id, actor())
-    return run(approve, "Post approved; it is being published on the Page.", PublishingError)
+        approve_page_post(services().store, entry_id, actor())
+    return run(approve, "Post approved; it is being published on the Page.")
 
 
 @bp.post("/posts/<int:entry_id>/retry")
 def retry_post(entry_id: int):
     """Try a failed Page post again (the Page is checked first, so it is never posted twice)."""
     def retry() -> None:
-        publishing.retry_page_post(services().store, entry_id, actor())
-    return run(retry, "The Page post is being tried again.", PublishingError)
+        retry_page_post(services().store, entry_id, actor())
+    return run(retry, "The Page post is being tried again.")
 
 
 @bp.post("/posts/<int:entry_id>/group-posted")
@@ -52,8 +53,8 @@ def mark_group_posted(entry_id: int):
         return _page(errors={entry_id: problem}, typed={entry_id: url}, status=400)
 
     def mark() -> None:
-        publishing.mark_group_posted(services().store, entry_id, actor(), url or None)
-    return run(mark, "Marked as posted in the Group.", PublishingError)
+        mark_posted(services().store, entry_id, actor(), url or None)
+    return run(mark, "Marked as posted in the Group.")
 
 
 def group_post_url_problem(url: str) -> str | None:
@@ -76,7 +77,7 @@ def web_link(url: str | None) -> str | None:
 
 def _page(errors: dict[int, str] | None = None, typed: dict[int, str] | None = None, status: int = 200):
     settings = services().settings
-    entries = publishing.list_posts(services().store, limit=PAGE_SIZE)
+    entries = list_posts(services().store, limit=PAGE_SIZE)
     return render_template(
         "admin/posts.html", entries=entries, errors=errors or {}, typed=typed or {}, group_url=settings.group_url,
         approval=settings.page_post_approval, web_link=web_link, back_to=url_for("admin.posts"),

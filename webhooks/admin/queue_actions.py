@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from flask import request
 
-from bot import reply_actions
-from bot.replies import ReplyError
+from bot.replies import review
+from bot.replies.moderation import hide_comment as hide_page_comment
 from webhooks import services
 from webhooks.admin import bp
 from webhooks.admin.actions import actor, run
@@ -21,26 +21,26 @@ def approve_reply(reply_id: int):
     text = request.form.get("text")
     if text is not None:
         text = text.replace("\r\n", "\n")  # browsers send a text area's line breaks as CRLF
-    return run(lambda: reply_actions.approve_reply(services().store, reply_id, actor(), text),
-               f"Reply {reply_id} approved; it is being sent.", ReplyError)
+    return run(lambda: review.approve_reply(services().store, reply_id, actor(), text),
+               f"Reply {reply_id} approved; it is being sent.")
 
 
 @bp.post("/replies/<int:reply_id>/reject")
 def reject_reply(reply_id: int):
     """Decide that a suggested reply is not sent."""
-    return run(lambda: reply_actions.reject_reply(services().store, reply_id, actor()),
-               f"Reply {reply_id} rejected; nothing will be sent.", ReplyError)
+    return run(lambda: review.reject_reply(services().store, reply_id, actor()),
+               f"Reply {reply_id} rejected; nothing will be sent.")
 
 
 @bp.post("/replies/<int:reply_id>/retry")
 def retry_reply(reply_id: int):
     """Try a failed reply again (Meta is checked first, so it never goes out twice)."""
-    return run(lambda: reply_actions.retry_reply(services().store, reply_id, actor()),
-               f"Reply {reply_id} is being tried again.", ReplyError)
+    return run(lambda: review.retry_reply(services().store, reply_id, actor()),
+               f"Reply {reply_id} is being tried again.")
 
 
 @bp.post("/questions/<int:question_id>/hide")
 def hide_comment(question_id: int):
     """Hide a member's Page comment that shows personal data."""
-    return run(lambda: reply_actions.hide_comment(services().store, question_id, actor()),
-               "The comment is being hidden on the Page.", ReplyError)
+    return run(lambda: hide_page_comment(services().store, question_id, actor()),
+               "The comment is being hidden on the Page.")

@@ -8,7 +8,7 @@ from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot.accounts import SESSION_SECONDS
+from bot.accounts.admins import SESSION_SECONDS
 from bot.config import Settings
 
 # No inline script or style anywhere in the dashboard: member text is hostile input, and this

@@ -1,0 +1,135 @@
+"""Push from the blog: the WebSub subscription's life (request, hub check, renewal) and signed pings.
+
+Whatever a push carries, it only asks for a poll: the feed is fetched and checked as usual, so
+a forged or replayed ping can at worst cost one conditional GET.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Mapping
+from urllib.parse import urlsplit
+
+import requests
+
+from bot.blog import websub
+from bot.config import Settings
+from bot.intake import signature
+from bot.store import Store
+from bot.store.publishing import WebSubSubscription
+
+log = logging.getLogger(__name__)
+
+CALLBACK_PATH = "/webhooks/blog"
+LEASE_SECONDS = 10 * 86400
+RETRY_REQUEST_SECONDS = 3600.0  # a request the hub never confirmed, or refused, is made again after this
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+@dataclass(frozen=True)
+class PingVerdict:
+    """Whether a POST to /webhooks/blog is accepted (status 202) or refused (403), and why."""
+
+    status: int
+    reason: str
+
+    @property
+    def accepted(self) -> bool:
+        """True when the ping asks for a poll."""
+        return self.status < 300
+
+
+def callback_url(settings: Settings) -> str:
+    """Where the hub pushes to and checks us: PUBLIC_URL + /webhooks/blog."""
+    return settings.public_url + CALLBACK_PATH
+
+
+def keep_websub_subscription(store: Store, settings: Settings, now: float, *,
+                             session: requests.Session | None = None) -> str | None:
+    """Subscribe (or renew) when the feed advertises a hub; returns what was done, None if nothing."""
+    state = store.feed_state(settings.blog_feed_url) if settings.blog_feed_url else None
+    if state is None or not state.hub_url:
+        return None
+    topic, callback = state.self_url or settings.blog_feed_url, callback_url(settings)
+    if _host(callback) in _LOCAL_HOSTS and _host(state.hub_url) not in _LOCAL_HOSTS:
+        return None  # the hub could never reach a callback on this machine; set PUBLIC_URL
+    existing = store.websub_subscription(state.hub_url, topic)
+    if not _needs_request(existing, now):
+        return None
+    secret = existing.secret if existing else secrets.token_hex(32)
+    store.save_websub_request(state.hub_url, topic, callback, secret, LEASE_SECONDS, now)
+    try:
+        websub.subscribe(state.hub_url, topic=topic, callback=callback, secret=secret,
+                         lease_seconds=LEASE_SECONDS, session=session)
+    except websub.WebSubError as exc:
+        saved = store.websub_subscription(state.hub_url, topic)
+        if saved:
+            store.set_websub_state(saved.id, "failed", now, error=str(exc))
+        log.warning("WebSub subscription failed (polling continues): %s", exc)
+        return "failed"
+    return "renewed" if existing and existing.state == "verified" else "requested"
+
+
+def _needs_request(sub: WebSubSubscription | None, now: float) -> bool:
+    if sub is None:
+        return True
+    if sub.requested_at > (sub.verified_at or 0) and now - sub.requested_at < RETRY_REQUEST_SECONDS:
+        return False  # asked recently: the hub's check (or a retry) is still to come
+    if sub.state == "verified":
+        return sub.expires_at is None or sub.expires_at - now < sub.lease_seconds / 10
+    return True
+
+
+def confirm_websub(store: Store, params: Mapping[str, str], now: float) -> str | None:
+    """The challenge to echo when the hub checks a subscription we asked for; None means answer 404."""
+    topic = params.get("hub.topic", "")
+    ours = [s for s in store.websub_subscriptions() if s.topic == topic]
+    if not ours:
+        log.warning("WebSub check for a topic we never subscribed to refused")
+        return None
+    if params.get("hub.mode") == "denied":
+        for sub in ours:
+            store.set_websub_state(sub.id, "denied", now, error=str(params.get("hub.reason", "no reason"))[:200])
+    challenge = websub.verify_intent(params, expected_topic=topic)
+    if challenge is None:
+        return None
+    if params.get("hub.mode") != "subscribe":
+        log.warning("WebSub unsubscribe check refused: groupbot never unsubscribes")
+        return None
+    lease = _lease_seconds(params.get("hub.lease_seconds"), ours[0].lease_seconds)
+    for sub in ours:
+        store.set_websub_state(sub.id, "verified", now, lease_seconds=lease)
+    log.info("WebSub subscription confirmed by the hub (lease %d s)", lease)
+    return challenge
+
+
+def check_ping(store: Store, settings: Settings, body: bytes, *, signature_256: str | None,
+               hub_signature: str | None) -> PingVerdict:
+    """Accept a JSON ping signed with BLOG_WEBHOOK_SECRET, or a WebSub push signed with our hub secret."""
+    if signature_256:
+        if not settings.blog_webhook_secret:
+            return PingVerdict(403, "BLOG_WEBHOOK_SECRET is not set, so signed pings cannot be checked")
+        if signature.verify(body, signature_256, settings.blog_webhook_secret):
+            return PingVerdict(202, "signed ping")
+        return PingVerdict(403, "bad X-Hub-Signature-256")
+    if hub_signature:
+        secrets_in_use = [s.secret for s in store.websub_subscriptions() if s.state in ("requested", "verified")]
+        if any(websub.content_signature_valid(body, hub_signature, secret) for secret in secrets_in_use):
+            return PingVerdict(202, "WebSub push")
+        return PingVerdict(403, "bad X-Hub-Signature")
+    if not settings.blog_webhook_secret:
+        return PingVerdict(403, "unsigned ping, and BLOG_WEBHOOK_SECRET is not set")
+    return PingVerdict(403, "missing signature")
+
+
+def _lease_seconds(raw: str | None, default: int) -> int:
+    try:
+        return max(60, int(raw)) if raw else default
+    except ValueError:
+        return default
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()

@@ -1,0 +1,1 @@
+"""Meta's Graph API: the client, its error taxonomy, the recording client of dry-run, the Page subscription."""

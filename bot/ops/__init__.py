@@ -1,0 +1,1 @@
+"""Operating an installation: `doctor`'s checks and the retention purge."""
