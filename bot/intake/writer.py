@@ -21,13 +21,17 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
+# How long a request waits for its body to be committed before it gives up (and answers
+# 500, so Meta redelivers): under Meta's 5 s, so the answer reaches Meta in time.
+INTAKE_WAIT_SECONDS = 4.0
+
 
 class _Pending:
     __slots__ = ("body", "received_at", "woken", "committed", "leads")
 
-    def __init__(self, body: bytes):
+    def __init__(self, body: bytes, received_at: float):
         self.body = body
-        self.received_at = time.time()
+        self.received_at = received_at
         self.woken = threading.Event()
         self.committed = False
         self.leads = False
@@ -36,17 +40,19 @@ class _Pending:
 class DeliveryWriter:
     """Commits raw deliveries in batches led by the request threads themselves."""
 
-    def __init__(self, store: Store, *, max_batch: int = 500, on_commit: Callable[[], None] | None = None):
+    def __init__(self, store: Store, *, max_batch: int = 500, on_commit: Callable[[], None] | None = None,
+                 clock: Callable[[], float] = time.time):
         self._store = store
+        self._clock = clock
         self._max_batch = max_batch
         self._on_commit = on_commit
         self._lock = threading.Lock()
         self._queue: list[_Pending] = []
         self._committing = False
 
-    def submit(self, body: bytes, *, timeout: float = 4.0) -> bool:
+    def submit(self, body: bytes, *, timeout: float = INTAKE_WAIT_SECONDS) -> bool:
         """Commit ``body`` (alone or with others); False if that failed or took too long."""
-        pending = _Pending(body)
+        pending = _Pending(body, self._clock())
         with self._lock:
             self._queue.append(pending)
             pending.leads = not self._committing

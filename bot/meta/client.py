@@ -58,15 +58,16 @@ class _RedactSecrets(logging.Filter):
         return True
 
 
-def _install_redaction() -> None:
-    """Attach the filter once to each urllib3 logger that prints URLs (a parent's filter would not apply)."""
+def install_log_redaction() -> None:
+    """Attach the filter once to each urllib3 logger that prints URLs (a parent's filter would not apply).
+
+    Called by every GraphClient rather than at import, so importing this module changes nothing process-wide.
+    """
     for name in ("urllib3.connectionpool", "urllib3.util.retry"):
         url_log = logging.getLogger(name)
         if not any(isinstance(f, _RedactSecrets) for f in url_log.filters):
             url_log.addFilter(_RedactSecrets())
 
-
-_install_redaction()
 
 
 class GraphClient:
@@ -76,6 +77,7 @@ class GraphClient:
                  app_id: str | None = None, session: requests.Session | None = None,
                  timeout: float = 10.0, attempts: int = 3, sleep: Callable[[float], None] = time.sleep,
                  max_inline_wait: float = 10.0) -> None:
+        install_log_redaction()  # urllib3 would print this client's GET URLs, tokens included, at DEBUG
         self.base_url = base_url.rstrip("/")
         self.version = version.strip("/")
         self.page_id = page_id

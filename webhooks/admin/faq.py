@@ -8,10 +8,9 @@ from dataclasses import dataclass
 
 from flask import render_template, request
 
-from bot.answers import guard
 from bot.answers.knowledge import LANGUAGES, PRIORITY_CLASSES, FaqFileError, KnowledgeBase
 from bot.answers.loading import load_knowledge_base
-from bot.answers.matcher import FaqMatcher
+from bot.answers.responder import Answer, Responder, reply_values
 from bot.config import Settings
 from webhooks import services
 from webhooks.admin import bp
@@ -40,26 +39,26 @@ def faq():
     """Every intent with its answers in both languages, and the "Try a message" box."""
     settings = services().settings
     try:
-        kb, matcher = _knowledge(settings.faq_file)
+        responder = _responder(settings)
     except FaqFileError as exc:
         return render_template("admin/faq.html", problem=str(exc), intents=[], trial=None), 500
     trial = None
     if request.method == "POST":
-        trial = _try(kb, matcher, request.form.get("message", "")[:MAX_TRIAL_CHARS], _values(settings))
-    return render_template("admin/faq.html", problem=None, intents=_intents(kb, _values(settings)), trial=trial)
+        trial = _trial(responder.answer(request.form.get("message", "")[:MAX_TRIAL_CHARS]))
+    values = reply_values(settings)
+    return render_template("admin/faq.html", problem=None, intents=_intents(responder.kb, values), trial=trial)
 
 
-def _try(kb: KnowledgeBase, matcher: FaqMatcher, text: str, values: dict[str, str]) -> Trial:
-    match = matcher.match(text)
-    reply = kb.render(match.intent, match.language, values) if match.intent else None
+def _trial(answer: Answer) -> Trial:
+    """The worker's own verdict (`Responder.answer`), worded for the page."""
     return Trial(
-        text=text,
-        language=LANGUAGE_LABELS.get(match.language, match.language),
-        intent=match.intent,
-        confidence=match.confidence,
-        reply=reply,
-        sensitive=[kind.replace("_", " ") for kind in guard.find_sensitive(text)],
-        urgent=guard.is_urgent(text),
+        text=answer.text,
+        language=LANGUAGE_LABELS.get(answer.language, answer.language),
+        intent=answer.intent,
+        confidence=answer.confidence,
+        reply=answer.reply,
+        sensitive=[kind.replace("_", " ") for kind in answer.pii],
+        urgent=answer.urgent,
     )
 
 
@@ -83,23 +82,14 @@ def _intents(kb: KnowledgeBase, values: dict[str, str]) -> list[dict]:
     return rows
 
 
-def _values(settings: Settings) -> dict[str, str]:
-    return {
-        "text_number": settings.text_number,
-        "call_number": settings.call_number,
-        "resource_center_url": settings.resource_center_url,
-        "group_url": settings.group_url,
-        "firm_name": settings.firm_name,
-    }
-
-
-def _knowledge(path: str) -> tuple[KnowledgeBase, FaqMatcher]:
-    """The knowledge base and its matcher, reloaded when the firm's file changes."""
+def _responder(settings: Settings) -> Responder:
+    """The worker's responder for these settings, reloaded when the firm's FAQ file changes."""
+    path = settings.faq_file
     modified = os.stat(path).st_mtime_ns if path and os.path.exists(path) else 0
-    return _load(path or None, modified)
+    return _load(path or None, modified, tuple(reply_values(settings).items()), settings.auto_approve_intents)
 
 
 @functools.lru_cache(maxsize=4)
-def _load(path: str | None, modified: int) -> tuple[KnowledgeBase, FaqMatcher]:
-    kb = load_knowledge_base(path)
-    return kb, FaqMatcher(kb)
+def _load(path: str | None, modified: int, values: tuple[tuple[str, str], ...],
+          auto_approve: frozenset[str]) -> Responder:
+    return Responder(load_knowledge_base(path), dict(values), auto_approve)
