@@ -6,27 +6,20 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from flask import Flask, current_app
+from flask import Flask
 
 from bot.config import Settings
 from bot.intake.writer import DeliveryWriter
 from bot.store import Store
+from webhooks import admin
+from webhooks.blog import bp as blog_bp
+from webhooks.health import bp as health_bp
+from webhooks.meta import bp as meta_bp
+from webhooks.services import MAX_BODY_BYTES, Services
 
 log = logging.getLogger(__name__)
-
-MAX_BODY_BYTES = 1024 * 1024
-
-
-@dataclass
-class Services:
-    """What the HTTP layer needs from the core, built once per process."""
-
-    settings: Settings
-    store: Store
-    writer: DeliveryWriter
 
 
 def create_app(
@@ -43,20 +36,8 @@ def create_app(
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
     app.extensions["groupbot"] = Services(settings, store, DeliveryWriter(store, on_commit=on_delivery))
-
-    from webhooks.blog import bp as blog_bp
-    from webhooks.health import bp as health_bp
-    from webhooks.meta import bp as meta_bp
-
     app.register_blueprint(meta_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(blog_bp, wake=on_delivery)  # a blog ping hurries the in-process worker
-    from webhooks.admin import init_app as init_admin
-
-    init_admin(app, settings)
+    admin.init_app(app, settings)
     return app
-
-
-def services() -> Services:
-    """The current app's core services."""
-    return current_app.extensions["groupbot"]

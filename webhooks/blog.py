@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, request
 from bot.blog import push as blog_push
 from bot.blog.entries import request_poll
 from bot.intake import signature
-from webhooks import MAX_BODY_BYTES, services
+from webhooks.services import MAX_BODY_BYTES, services
 
 log = logging.getLogger(__name__)
 bp = Blueprint("blog", __name__)

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, jsonify
 
-from webhooks import services
+from webhooks.services import services
 
 bp = Blueprint("health", __name__)
 

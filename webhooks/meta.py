@@ -9,7 +9,7 @@ from flask import Blueprint, Response, request
 
 from bot.intake import signature
 from bot.intake.events import BadPayload, decode_body
-from webhooks import MAX_BODY_BYTES, services
+from webhooks.services import MAX_BODY_BYTES, services
 
 log = logging.getLogger(__name__)
 bp = Blueprint("meta", __name__)

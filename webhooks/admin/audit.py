@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from webhooks import services
-from webhooks.admin import bp
+from webhooks.admin.blueprint import bp
+from webhooks.services import services
 
 PAGE_SIZE = 100
 

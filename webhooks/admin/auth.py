@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 from flask import flash, g, redirect, render_template, request, session, url_for
 
 from bot.accounts import admins as accounts
-from webhooks import services
-from webhooks.admin import bp
+from webhooks.admin.blueprint import bp
+from webhooks.services import services
 
 PUBLIC_ENDPOINTS = frozenset({"admin.login", "admin.static"})
 WRONG_CREDENTIALS = "Wrong email or password."

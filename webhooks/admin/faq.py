@@ -12,8 +12,8 @@ from bot.answers.knowledge import LANGUAGES, PRIORITY_CLASSES, FaqFileError, Kno
 from bot.answers.loading import load_knowledge_base
 from bot.answers.responder import Answer, Responder, reply_values
 from bot.config import Settings
-from webhooks import services
-from webhooks.admin import bp
+from webhooks.admin.blueprint import bp
+from webhooks.services import services
 
 MAX_TRIAL_CHARS = 2000
 LANGUAGE_LABELS = {"en": "English", "es": "Spanish", "mixed": "English and Spanish (answered in Spanish)"}

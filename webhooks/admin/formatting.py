@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from webhooks.admin import bp
+from webhooks.admin.blueprint import bp
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
 

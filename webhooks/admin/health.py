@@ -12,10 +12,10 @@ from flask import flash, render_template
 from bot.config import DEMO_FEED
 from bot.outbox.pause import current_pause, held_until, token_fingerprint
 from bot.store.outbox import OutboxJob
-from webhooks import services
-from webhooks.admin import bp
 from webhooks.admin.actions import actor, back
+from webhooks.admin.blueprint import bp
 from webhooks.admin.checks import run_checks, stored_checks
+from webhooks.services import services
 
 RECENT_CALLS = 20
 RECENT_FAILURES = 10

@@ -13,9 +13,9 @@ from flask import render_template, request, url_for
 from bot.blog.entries import list_posts
 from bot.blog.group_drafts import mark_group_posted as mark_posted
 from bot.blog.page_posts import approve_page_post, retry_page_post
-from webhooks import services
-from webhooks.admin import bp
 from webhooks.admin.actions import actor, run
+from webhooks.admin.blueprint import bp
+from webhooks.services import services
 
 PAGE_SIZE = 50
 FACEBOOK_HOSTS = ("facebook.com", "fb.com")

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from flask import abort, jsonify, render_template, request
 
-from webhooks import services
-from webhooks.admin import bp
+from webhooks.admin.blueprint import bp
 from webhooks.admin.formatting import sentence
+from webhooks.services import services
 
 PAGE_SIZE = 50
 RECENT_SECONDS = 3600

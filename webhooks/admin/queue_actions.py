@@ -10,9 +10,9 @@ from flask import request
 
 from bot.replies import review
 from bot.replies.moderation import hide_comment as hide_page_comment
-from webhooks import services
-from webhooks.admin import bp
 from webhooks.admin.actions import actor, run
+from webhooks.admin.blueprint import bp
+from webhooks.services import services
 
 
 @bp.post("/replies/<int:reply_id>/approve")

@@ -11,9 +11,9 @@ import time
 
 from flask import render_template
 
-from webhooks import services
-from webhooks.admin import bp
+from webhooks.admin.blueprint import bp
 from webhooks.admin.chart import NARROW, WIDE, stacked_bars
+from webhooks.services import services
 
 WEEKS = 8
 WEEK = 7 * 86400
