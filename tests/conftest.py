@@ -94,7 +94,10 @@ class GroupbotServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.process and self.process.stdout and not self.process.stdout.closed:
+            # The process is gone, so its output ends: read it all, then close our end of the pipe.
             self._reader.join(timeout=5)
+            self.process.stdout.close()
         return self.process.returncode if self.process else None
 
     def kill(self) -> None:
