@@ -202,7 +202,7 @@ def test_group_draft_with_bilingual_header():
 
 
 def test_every_demo_post_composes_cleanly():
-    entries, _, _ = parse_feed((Path(__file__).parents[1] / "bot" / "data" / "demo_feed.xml").read_bytes())
+    entries, _, _ = parse_feed((Path(__file__).parents[2] / "bot" / "data" / "demo_feed.xml").read_bytes())
 
     for post in entries:
         message, link = compose_page_post(post, VALUES, spanish_line=True)

@@ -11,7 +11,7 @@ from bot.answers.language import detect_language
 from bot.answers.loading import load_knowledge_base
 from bot.answers.matcher import FaqMatch, FaqMatcher
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 LANGUAGES = {"en", "es", "mixed"}
 
 

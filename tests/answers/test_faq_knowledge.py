@@ -23,7 +23,7 @@ VALUES = {
 }
 DISCLAIMER = {"en": "General information, not legal advice.",
               "es": "Información general, no es asesoría legal."}
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "faq-format.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "faq-format.md"
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ import requests
 from bot.blog.feed import FeedError, fetch_feed, parse_feed
 from tests.fakes.fake_blog import FakeBlog, FakePost, make_posts
 
-FEEDS = Path(__file__).parent / "data" / "feeds"
-DEMO_FEED = Path(__file__).parents[1] / "bot" / "data" / "demo_feed.xml"
+FEEDS = Path(__file__).parents[1] / "data" / "feeds"
+DEMO_FEED = Path(__file__).parents[2] / "bot" / "data" / "demo_feed.xml"
 SITE = "https://blog.example-immigration-firm.test"
 
 
