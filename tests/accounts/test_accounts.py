@@ -16,7 +16,7 @@ from bot.accounts.admins import (
 )
 from bot.cli.admin import cmd_add
 from bot.cli.common import CommandFailed
-from tests.conftest import base_env, run_cli
+from tests.support.groupbot import run_cli
 
 EMAIL = "ana@example-firm.test"
 PASSWORD = "Mar-Azul 2024 casa"
@@ -154,7 +154,7 @@ def test_sign_in_and_sign_out_are_audited_without_the_password(store):
 # -- groupbot admin ------------------------------------------------------------
 
 
-def test_admin_commands_add_list_and_remove(tmp_path):
+def test_admin_commands_add_list_and_remove(tmp_path, base_env):
     env = base_env(tmp_path / "var")
     added = run_cli("admin", "add", EMAIL, "--password-stdin", input=PASSWORD + "\n", env=env, cwd=tmp_path)
     assert (added.returncode, added.stdout.strip()) == (0, f"admin {EMAIL} added")
@@ -167,7 +167,7 @@ def test_admin_commands_add_list_and_remove(tmp_path):
     assert last.returncode == 1 and "last admin" in last.stderr
 
 
-def test_a_weak_password_is_refused_in_one_line(tmp_path):
+def test_a_weak_password_is_refused_in_one_line(tmp_path, base_env):
     env = base_env(tmp_path / "var")
     refused = run_cli("admin", "add", EMAIL, "--password-stdin", input="password\n", env=env, cwd=tmp_path)
     assert refused.returncode == 1

@@ -16,9 +16,9 @@ from werkzeug.serving import make_server
 from bot.blog.entries import POLL_REQUEST_KEY
 from bot.intake import signature
 from bot.store import Store
-from tests.conftest import GroupbotServer, query, wait_for
 from tests.fakes.fake_blog import FakeBlog, FakePost, make_posts
-from tests.publishing_support import BLOG_SECRET, live_env, live_settings, publisher_for
+from tests.support.groupbot import query, wait_for
+from tests.support.publishing import BLOG_SECRET
 from webhooks import create_app
 
 SITE = "https://blog.example-immigration-firm.test"
@@ -27,7 +27,7 @@ PING = json.dumps({"post_id": 7002, "status": "publish", "url": "https://evil.ex
 
 
 @pytest.fixture
-def live(tmp_path, fake, blog):
+def live(tmp_path, fake, blog, live_settings, publisher_for):
     """(settings, store, publisher, client) of a live groupbot whose first poll is done."""
     settings = live_settings(tmp_path / "var", fake, blog, BLOG_WEBHOOK_SECRET=BLOG_SECRET)
     store = Store(settings.database_path)
@@ -78,7 +78,7 @@ def test_an_unsigned_or_badly_signed_ping_is_refused_and_polls_nothing(live, hea
     assert store.get_value(POLL_REQUEST_KEY) is None
 
 
-def test_without_a_secret_every_ping_is_refused_with_a_clear_log_line(tmp_path, fake, blog, caplog):
+def test_without_a_secret_every_ping_is_refused_with_a_clear_log_line(tmp_path, fake, blog, caplog, live_settings):
     settings = live_settings(tmp_path / "var", fake, blog)
     app = create_app(settings)
 
@@ -92,7 +92,7 @@ def test_without_a_secret_every_ping_is_refused_with_a_clear_log_line(tmp_path, 
 # -- WebSub ----------------------------------------------------------------------------------------
 
 @pytest.fixture
-def served(live):
+def served(live, publisher_for):
     """The app on a real local HTTP server, with PUBLIC_URL pointing at it."""
     settings, store, publisher, client = live
     server = make_server("127.0.0.1", 0, client.application, threaded=True)
@@ -160,9 +160,9 @@ def test_a_push_not_signed_with_our_hub_secret_is_refused(served, blog):
 
 # -- the real server ---------------------------------------------------------------------------------
 
-def test_a_ping_to_the_running_server_gets_the_new_entry_posted(tmp_path, fake, blog):
+def test_a_ping_to_the_running_server_gets_the_new_entry_posted(tmp_path, fake, blog, live_env, groupbot_server):
     env = live_env(tmp_path / "var", fake, blog, BLOG_WEBHOOK_SECRET=BLOG_SECRET)
-    server = GroupbotServer(tmp_path, env).start()
+    server = groupbot_server(tmp_path, env)
     try:
         wait_for(lambda: query(env, "SELECT initialized FROM feed_state")[:1] == [(1,)])
         publish_new_entry(blog)

@@ -18,7 +18,6 @@ from bot.ops.doctor import examine
 from bot.runtime.dispatcher import poll_once
 from bot.store import Store
 from tests.fakes.fake_blog import FakeBlog, FakePost, make_posts
-from tests.publishing_support import live_settings, publisher_for
 
 SITE = "https://blog.example-immigration-firm.test"
 
@@ -31,7 +30,7 @@ def blog():
 
 
 @pytest.fixture
-def make(tmp_path, fake, blog):
+def make(tmp_path, fake, blog, live_settings, publisher_for):
     """make(**settings) -> (settings, store, publisher) for a live groupbot on the fakes."""
     stores = []
 
@@ -151,7 +150,7 @@ def test_spanish_line_and_the_firms_template_shape_the_post(make, fake, blog):
     assert list_posts(store)[0]["group_draft"].startswith("New on our blog / Nuevo en nuestro blog")
 
 
-def test_a_template_with_an_unknown_placeholder_stops_start_up(tmp_path, fake, blog):
+def test_a_template_with_an_unknown_placeholder_stops_start_up(tmp_path, fake, blog, live_settings):
     with pytest.raises(SettingsError, match=r"PAGE_POST_TEMPLATE has an unknown placeholder \{titel\}"):
         live_settings(tmp_path, fake, blog, PAGE_POST_TEMPLATE="{titel}")
 

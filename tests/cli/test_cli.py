@@ -2,7 +2,7 @@
 
 import json
 
-from tests.conftest import run_cli, wait_for
+from tests.support.groupbot import run_cli, wait_for
 
 
 def test_simulate_then_list_shows_the_question(server, workdir, server_env):

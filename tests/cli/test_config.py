@@ -6,7 +6,7 @@ import stat
 import pytest
 
 from bot.config import DEMO_FEED, Settings, SettingsError
-from tests.conftest import run_cli
+from tests.support.groupbot import run_cli
 
 
 def load(tmp_path, **env):

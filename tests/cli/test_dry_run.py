@@ -14,7 +14,7 @@ from bot.meta.connect import build_graph
 from bot.meta.recording import RecordingGraph
 from bot.runtime.assemble import assemble
 from bot.store import Store
-from tests.conftest import run_cli
+from tests.support.groupbot import run_cli
 
 DEMO_LINKS = ["https://blog.example-immigration-firm.test/2026/10/06/cambios-reglas-de-asilo/",
               "https://blog.example-immigration-firm.test/2026/10/13/united-states-mexico-bilateral-action/"]

@@ -14,7 +14,7 @@ from bot.intake.events import (
     is_member_message,
     parse_delivery,
 )
-from tests import payloads as p
+from tests.support import payloads as p
 
 
 def only_event(payload):

@@ -5,8 +5,8 @@ import threading
 
 from bot.intake import signature
 from bot.intake.writer import DeliveryWriter
-from tests import payloads as p
-from tests.conftest import APP_SECRET
+from tests.support import payloads as p
+from tests.support.groupbot import APP_SECRET
 
 
 def test_concurrent_submissions_are_all_committed(store):

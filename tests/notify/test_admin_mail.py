@@ -12,7 +12,7 @@ from bot.notify.alerts import notify_admins, set_alert_delivery
 from bot.notify.smtp import MailError, parse_smtp_url, send_email
 from bot.outbox.pause import pause_sending
 from tests.fakes.smtp_sink import SmtpSink
-from tests.reply_support import make_desk, message
+from tests.support.replies import message
 
 URGENT_TEXT = ("Mi esposo fue detenido por ICE esta mañana en Chula Vista, su numero A es A123456789 "
                "y no sabemos donde esta")
@@ -25,7 +25,7 @@ def sink():
 
 
 @pytest.fixture
-def desk(tmp_path, fake, sink):
+def desk(tmp_path, fake, sink, make_desk):
     made = make_desk(tmp_path, fake, ADMIN_EMAILS="maria@firm.example, jose@firm.example",
                      SMTP_URL=sink.url("alerts%40firm.example", "p%40ss%3Aword"),
                      PUBLIC_URL="https://groupbot.firm.example")

@@ -9,12 +9,12 @@ import pytest
 
 from bot.meta.subscription import WEBHOOK_FIELDS
 from bot.store import Store
-from tests.conftest import base_env, run_cli
-from tests.publishing_support import graph_calls, live_env, live_settings, publisher_for
+from tests.support.groupbot import run_cli
+from tests.support.publishing import graph_calls
 
 
 @pytest.fixture
-def env(tmp_path, fake, blog):
+def env(tmp_path, fake, blog, live_env):
     return live_env(tmp_path / "var", fake, blog)
 
 
@@ -54,14 +54,15 @@ def test_doctor_names_each_problem_with_its_fix_and_exits_1(env, fake, blog, tmp
     assert problem_lines[at + 1].strip().startswith("fix: ")
 
 
-def test_doctor_in_dry_run_says_what_it_would_check_and_calls_nobody(tmp_path):
+def test_doctor_in_dry_run_says_what_it_would_check_and_calls_nobody(tmp_path, base_env):
     checked = doctor(base_env(tmp_path / "var"), tmp_path)
 
     assert checked.returncode == 0, checked.stdout
     assert "dry-run: would check the token and its scopes (GET /debug_token)" in checked.stdout
 
 
-def test_the_worker_restores_a_dropped_subscription_and_says_so(tmp_path, fake, blog, caplog):
+def test_the_worker_restores_a_dropped_subscription_and_says_so(tmp_path, fake, blog, caplog, live_settings,
+                                                                 publisher_for):
     settings = live_settings(tmp_path / "var", fake, blog)
     store = Store(settings.database_path)
     store.migrate()

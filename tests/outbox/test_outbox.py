@@ -22,7 +22,7 @@ from bot.runtime.dispatcher import Dispatcher, poll_once
 from bot.store import Store
 from tests.fakes.fake_blog import FakePost, make_posts
 from tests.fakes.fake_graph import FakeGraph
-from tests.publishing_support import graph_calls, graph_for, live_settings, publisher_for
+from tests.support.publishing import graph_calls
 
 SITE = "https://blog.example-immigration-firm.test"
 LINK = f"{SITE}/2026/11/work-permits/"
@@ -30,7 +30,7 @@ HOUR = 3600.0
 
 
 @pytest.fixture
-def setup(tmp_path, fake, blog):
+def setup(tmp_path, fake, blog, live_settings, publisher_for):
     """A live groupbot whose first poll ran, with one new entry on the blog not yet polled."""
     settings = live_settings(tmp_path / "var", fake, blog)
     store = Store(settings.database_path)
@@ -187,7 +187,8 @@ def test_a_duplicate_refusal_without_our_post_fails_with_metas_message(setup, fa
 
 # -- the invalid token ------------------------------------------------------------------------------
 
-def test_an_invalid_token_pauses_all_sending_until_the_token_is_replaced(setup, fake, tmp_path, caplog):
+def test_an_invalid_token_pauses_all_sending_until_the_token_is_replaced(setup, fake, tmp_path, caplog, live_settings,
+                                                                         graph_for):
     settings, store, publisher = setup
     fake.expire_token()
     now = time.time()
@@ -219,7 +220,7 @@ def test_an_invalid_token_pauses_all_sending_until_the_token_is_replaced(setup, 
 
 # -- one sender at a time --------------------------------------------------------------------------
 
-def test_only_the_lease_holder_polls_and_sends(setup, fake, blog):
+def test_only_the_lease_holder_polls_and_sends(setup, fake, blog, publisher_for):
     settings, store, first = setup
     second = publisher_for(settings, store)
     now = time.time()

@@ -11,16 +11,16 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.conftest import query, run_cli, wait_for
 from tests.fakes.fake_blog import FakePost, make_posts
-from tests.publishing_support import graph_calls, live_env
+from tests.support.groupbot import query, run_cli, wait_for
+from tests.support.publishing import graph_calls
 
 SITE = "https://blog.example-immigration-firm.test"
 LINK = f"{SITE}/2026/11/daca-renewals/"
 
 
 @pytest.fixture
-def env(tmp_path, fake, blog):
+def env(tmp_path, fake, blog, live_env):
     """A live groupbot whose first poll is done; one new entry waits on the blog."""
     env = live_env(tmp_path / "var", fake, blog)
     first = run_cli("poll", env=env, cwd=tmp_path)

@@ -10,9 +10,8 @@ from bot.ops.retention import purge_old_text
 from bot.replies.moderation import hide_comment
 from bot.replies.review import ReplyError, approve_reply, edit_reply, reject_reply, retry_reply
 from bot.replies.send import ECHO_WAIT_SECONDS
-from tests.reply_support import (
+from tests.support.replies import (
     comment,
-    make_desk,
     message,
     message_requests,
     messenger_sends,
@@ -23,14 +22,14 @@ HOUR = 3600.0
 
 
 @pytest.fixture
-def desk(tmp_path, fake):
+def desk(tmp_path, fake, make_desk):
     made = make_desk(tmp_path, fake)
     yield made
     made.store.close()
 
 
 @pytest.fixture
-def make(tmp_path, fake):
+def make(tmp_path, fake, make_desk):
     desks = []
 
     def build(**settings):

@@ -11,12 +11,12 @@ from bot.config import Settings
 from bot.intake.deliveries import process_deliveries
 from bot.replies.suggest import Suggester
 from bot.store import Store
-from tests.conftest import base_env, run_cli
-from tests.reply_support import comment, message
+from tests.support.groupbot import run_cli
+from tests.support.replies import comment, message
 
 
 @pytest.fixture
-def env(tmp_path):
+def env(tmp_path, base_env):
     return base_env(tmp_path / "var")
 
 

@@ -7,10 +7,9 @@ import signal
 import subprocess
 import sys
 
-from tests.conftest import GroupbotServer, base_env, query, run_cli, wait_for
 from tests.fakes.smtp_sink import SmtpSink
-from tests.publishing_support import live_env
-from tests.reply_support import comment, message, message_requests, private_replies
+from tests.support.groupbot import query, run_cli, wait_for
+from tests.support.replies import comment, message, message_requests, private_replies
 
 URGENT_TEXT = "Detuvieron a mi papa hoy en la mañana en su trabajo en San Ysidro, que hacemos? ayuda por favor"
 
@@ -19,11 +18,12 @@ def replies(env: dict) -> list[tuple]:
     return query(env, "SELECT id, status, channel FROM replies ORDER BY id")
 
 
-def test_a_signed_comment_is_answered_once_after_approval_even_when_meta_redelivers(tmp_path, fake):
+def test_a_signed_comment_is_answered_once_after_approval_even_when_meta_redelivers(tmp_path, fake, live_env,
+                                                                                     groupbot_server):
     env = live_env(tmp_path / "var", fake, None)
     delivery = comment("hola, cual es su numero de telefono?", field="group_feed")
     comment_id = delivery["entry"][0]["changes"][0]["value"]["comment_id"]
-    with_server = GroupbotServer(tmp_path, env).start()
+    with_server = groupbot_server(tmp_path, env)
     try:
         assert with_server.post_delivery(delivery, secret=fake.app_secret).status_code == 200
         assert with_server.post_delivery(delivery, secret=fake.app_secret).status_code == 200
@@ -45,9 +45,10 @@ def test_a_signed_comment_is_answered_once_after_approval_even_when_meta_redeliv
     assert query(env, "SELECT count(*) FROM questions") == [(1,)]
 
 
-def test_a_worker_killed_between_the_send_and_its_commit_does_not_answer_twice(tmp_path, fake):
+def test_a_worker_killed_between_the_send_and_its_commit_does_not_answer_twice(tmp_path, fake, live_env,
+                                                                               groupbot_server):
     env = live_env(tmp_path / "var", fake, None, AUTO_APPROVE_INTENTS="contact")
-    server = GroupbotServer(tmp_path, env, command="web").start()
+    server = groupbot_server(tmp_path, env, command="web")
     try:
         assert server.post_delivery(comment("cual es su numero?", field="group_feed"), secret=fake.app_secret).status_code == 200
     finally:
@@ -70,11 +71,11 @@ def test_a_worker_killed_between_the_send_and_its_commit_does_not_answer_twice(t
     assert len(message_requests(fake)) == 2  # the retry met "already replied"
 
 
-def test_a_dry_run_server_records_auto_replies_and_emails_urgent_questions(tmp_path):
+def test_a_dry_run_server_records_auto_replies_and_emails_urgent_questions(tmp_path, base_env, groupbot_server):
     with SmtpSink() as sink:
         env = base_env(tmp_path / "var", AUTO_APPROVE_INTENTS="contact", ADMIN_EMAILS="maria@firm.example",
                        SMTP_URL=sink.url(), SMTP_FROM="groupbot@firm.example", PUBLIC_URL="https://bot.firm.example")
-        server = GroupbotServer(tmp_path, env).start()
+        server = groupbot_server(tmp_path, env)
         try:
             server.post_delivery(comment("What is your phone number?", field="group_feed"))
             server.post_delivery(message(URGENT_TEXT))

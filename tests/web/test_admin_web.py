@@ -17,9 +17,8 @@ from bot.replies.review import approve_reply
 from bot.replies.suggest import suggest_replies
 from bot.store import NewQuestion
 from bot.store.publishing import NewEntry
-from tests.conftest import PAGE_ID, base_env
 from tests.fakes.fake_graph import FakeGraph
-from tests.publishing_support import live_settings
+from tests.support.groupbot import PAGE_ID
 from webhooks import create_app
 from webhooks.admin.auth import safe_next
 from webhooks.admin.chart import stacked_bars
@@ -31,11 +30,17 @@ EMAIL = "ana@example-firm.test"
 PASSWORD = "Mar-Azul 2024 casa"
 
 
-def make_app(tmp_path, **extra):
-    settings = Settings.from_env(base_env(tmp_path / "var", **extra), env_file=None)
-    app = create_app(settings)
-    accounts.add_admin(app.extensions["groupbot"].store, EMAIL, PASSWORD, actor="test")
-    return app
+@pytest.fixture
+def make_app(base_env):
+    """make_app(tmp_path, **extra): the dashboard's app in dry-run, with data in ``tmp_path`` and one admin."""
+
+    def make_app(tmp_path, **extra):
+        settings = Settings.from_env(base_env(tmp_path / "var", **extra), env_file=None)
+        app = create_app(settings)
+        accounts.add_admin(app.extensions["groupbot"].store, EMAIL, PASSWORD, actor="test")
+        return app
+
+    return make_app
 
 
 def csrf_token(page: str) -> str:
@@ -49,7 +54,7 @@ def sign_in(client, password=PASSWORD, **headers):
 
 
 @pytest.fixture
-def app(tmp_path):
+def app(tmp_path, make_app):
     return make_app(tmp_path)
 
 
@@ -97,7 +102,7 @@ def test_the_session_cookie_is_httponly_lax_and_new_after_sign_in(client):
     assert client.get_cookie("groupbot_session").value != before
 
 
-def test_the_cookie_is_secure_behind_https(tmp_path):
+def test_the_cookie_is_secure_behind_https(tmp_path, make_app):
     client = make_app(tmp_path, PUBLIC_URL="https://groupbot.example-firm.test").test_client()
     response = sign_in(client, **{"Referer": "https://localhost/admin/login"})
     assert "Secure" in response.headers["Set-Cookie"]
@@ -128,7 +133,7 @@ def test_sign_out_ends_the_session_even_for_a_copied_cookie(app, client):
     assert thief.get("/admin/").status_code == 302
 
 
-def test_proxy_headers_are_ignored_unless_trusted(tmp_path):
+def test_proxy_headers_are_ignored_unless_trusted(tmp_path, make_app):
     plain = make_app(tmp_path / "a")
     sign_in(plain.test_client(), **{"X-Forwarded-For": "203.0.113.9"})
     trusting = make_app(tmp_path / "b", TRUST_PROXY_HOPS="1")
@@ -176,7 +181,7 @@ def test_faq_page_shows_both_languages_and_tries_a_message(client):
     assert "fees" in answer.text and "General information, not legal advice." in answer.text
 
 
-def test_a_broken_faq_file_is_reported_on_the_page(tmp_path):
+def test_a_broken_faq_file_is_reported_on_the_page(tmp_path, make_app):
     broken = tmp_path / "faq.toml"
     broken.write_text("[[intent]\nname = ")
     client = make_app(tmp_path, FAQ_FILE=str(broken)).test_client()
@@ -309,7 +314,7 @@ def entry(app, title: str, status: str, **extra) -> int:
         group_draft=f"{title}\n\nText 619-569-1768", **extra), time.time())
 
 
-def test_a_post_waiting_for_approval_is_approved_from_the_posts_page(tmp_path):
+def test_a_post_waiting_for_approval_is_approved_from_the_posts_page(tmp_path, make_app):
     app = make_app(tmp_path, PAGE_POST_APPROVAL="1")
     client = app.test_client()
     entry_id = entry(app, "asylum-rules", "awaiting_approval")
@@ -389,7 +394,7 @@ def test_health_shows_a_paused_or_held_sender_and_recent_failures(app, client):
     assert "Paused: sending paused since" in client.get("/admin/health").text
 
 
-def test_check_now_asks_meta_once_and_the_page_shows_the_stored_result(tmp_path):
+def test_check_now_asks_meta_once_and_the_page_shows_the_stored_result(tmp_path, live_settings):
     with FakeGraph() as graph:
         app = create_app(live_settings(tmp_path / "var", graph, None))
         accounts.add_admin(app.extensions["groupbot"].store, EMAIL, PASSWORD, actor="test")

@@ -9,8 +9,8 @@ import pytest
 import requests
 
 from bot.intake import signature
-from tests import payloads as p
-from tests.conftest import APP_SECRET, VERIFY_TOKEN, GroupbotServer, query, wait_for
+from tests.support import payloads as p
+from tests.support.groupbot import APP_SECRET, VERIFY_TOKEN, GroupbotServer, query, wait_for
 
 
 def questions(server: GroupbotServer) -> list[tuple]:
@@ -176,13 +176,13 @@ def test_member_text_never_reaches_the_log(server):
     assert APP_SECRET not in server.log and VERIFY_TOKEN not in server.log
 
 
-def test_sigkill_right_after_a_200_loses_nothing(workdir, server_env):
+def test_sigkill_right_after_a_200_loses_nothing(workdir, server_env, groupbot_server):
     # The web process alone: nothing parses the delivery before the kill.
-    web = GroupbotServer(workdir, server_env, command="web").start()
+    web = groupbot_server(workdir, server_env, command="web")
     answers = [web.post_delivery(p.feed(p.comment_value(f"q{n}", comment_id=f"kill_{n}"))) for n in range(20)]
     web.kill()
     assert [a.status_code for a in answers] == [200] * 20
-    restarted = GroupbotServer(workdir, server_env).start()
+    restarted = groupbot_server(workdir, server_env)
     try:
         rows = wait_for(lambda: len(questions(restarted)) == 20 and questions(restarted))
         assert sorted(r[0] for r in rows) == sorted(f"kill_{n}" for n in range(20))

@@ -1,19 +1,11 @@
-"""Helpers for the reply tests: a live groupbot's reply pipeline stepped by hand against the fake Graph API."""
+"""Plain helpers for the reply tests: deliveries stamped with the current time, what the fake Graph API delivered."""
 
 from __future__ import annotations
 
 import itertools
-import json
 import time
-from pathlib import Path
 
-from bot.config import Settings
-from bot.intake.deliveries import process_deliveries
-from bot.replies.windows import expire_overdue
-from bot.runtime.assemble import assemble
-from bot.store import Store
 from tests.fakes.fake_graph import FakeGraph
-from tests.publishing_support import graph_for, live_settings
 
 POST_ID = "104000000000001_777"
 _ids = itertools.count(int(time.time()) % 10**6 * 100)
@@ -48,43 +40,6 @@ def message(text: str, *, sender: str = "7770001", at: float | None = None, mid:
         sender_id, recipient_id = page_id, sender
     item = {"sender": {"id": sender_id}, "recipient": {"id": recipient_id}, "timestamp": stamp, "message": body}
     return {"object": "page", "entry": [{"id": page_id, "time": stamp, "messaging": [item]}]}
-
-
-class Desk:
-    """One live groupbot's reply pipeline on a real database, stepped by hand: intake, judging, sending."""
-
-    def __init__(self, settings: Settings, store: Store) -> None:
-        self.settings = settings
-        self.store = store
-        self.now = time.time()
-        # The senders read the same time as the step, so Meta's windows are judged at the step's `now`.
-        self.runtime = assemble(settings, store, graph=graph_for(settings), feed_timeout=0.5, clock=lambda: self.now)
-        self.publisher = self.runtime.dispatcher
-        self.judge = self.runtime.suggester
-
-    def deliver(self, *payloads: dict) -> None:
-        """Commit deliveries as the webhook does."""
-        self.store.insert_deliveries([(json.dumps(p).encode(), time.time()) for p in payloads])
-
-    def step(self, now: float | None = None) -> None:
-        """One worker pass over the reply pipeline: parse, judge, expire, send what is due."""
-        now = self.now = time.time() if now is None else now
-        process_deliveries(self.store, now=now)
-        self.judge.run(now)
-        expire_overdue(self.store, now)
-        self.publisher.outbox.process_due(now)
-
-    def only_reply(self) -> dict:
-        [reply] = self.store.list_replies()
-        return reply
-
-
-def make_desk(tmp_path: Path, fake: FakeGraph, **extra: str) -> Desk:
-    """A Desk of a live groupbot (settings from `extra`) talking to `fake`."""
-    settings = live_settings(tmp_path / "var", fake, None, **extra)
-    store = Store(settings.database_path)
-    store.migrate()
-    return Desk(settings, store)
 
 
 def private_replies(fake: FakeGraph) -> list[dict]:
