@@ -1,5 +1,5 @@
-"""Fixtures for every test: a groupbot's environment and settings, the real server as a subprocess, a real store,
-the fakes of Meta and the blog.
+"""Fixtures for every test: the network guard, a groupbot's environment and settings, the real server as a
+subprocess, a real store, the fakes of Meta and the blog.
 
 Plain helpers (payload builders, `run_cli`, `query`, `wait_for`, checks on the fakes) are in tests/support.
 """
@@ -21,11 +21,61 @@ from bot.replies.windows import expire_overdue
 from bot.runtime.assemble import assemble
 from bot.runtime.dispatcher import Dispatcher
 from bot.store import Store
+from tests.support import network_guard as guard
 from tests.support.groupbot import APP_SECRET, PAGE_ID, REPO_ROOT, VERIFY_TOKEN, GroupbotServer
 
 if TYPE_CHECKING:
     from tests.fakes.fake_blog import FakeBlog
     from tests.fakes.fake_graph import FakeGraph
+
+# -- no network outside 127.0.0.1 ------------------------------------------------------------------------
+
+
+class NetworkGuard:
+    """The refusals of the network guard, in this process and in the processes the tests started."""
+
+    def __init__(self, report: Path) -> None:
+        self.report = report
+        self._read = 0
+
+    def take(self) -> list[str]:
+        """Refusals not taken yet (one line each); taking them means they fail no test."""
+        with open(self.report, "rb") as report:
+            report.seek(self._read)
+            new = report.read()
+            self._read += len(new)
+        return new.decode("utf-8", "replace").splitlines()
+
+    def fail_on_refusals(self, when: str) -> None:
+        refused = self.take()
+        if refused:
+            pytest.fail(f"the network guard refused a connection {when} (tests may only reach loopback):\n"
+                        + "\n".join(refused), pytrace=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def network_guard_session(tmp_path_factory):
+    """Refuse connections outside loopback in this process, and in every Python process the tests start."""
+    report = tmp_path_factory.mktemp("network-guard") / "refused.log"
+    report.touch()
+    refusals = NetworkGuard(report)
+    guard.install(report)
+    guarded = guard.guard_env(dict(os.environ), report)
+    with pytest.MonkeyPatch.context() as env:
+        for name in (guard.ENABLE_VAR, guard.REPORT_VAR, "PYTHONPATH"):
+            env.setenv(name, guarded[name])  # for processes started with this process's environment
+        yield refusals
+    guard.uninstall()
+    refusals.fail_on_refusals("after the last test (a server shared by several tests?)")
+
+
+@pytest.fixture(autouse=True)
+def network_guard(network_guard_session: NetworkGuard):
+    """Fail the test if anything it ran, here or in a subprocess, connected (or tried to) outside loopback."""
+    network_guard_session.fail_on_refusals("before this test (in a shared fixture?)")
+    yield network_guard_session
+    network_guard_session.fail_on_refusals("during this test")
+
 
 # -- a groupbot's environment and settings ------------------------------------------------------------------
 
@@ -41,7 +91,7 @@ def _base_env(data_dir: Path, **extra: str) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
     )
     env.update(extra)
-    return env
+    return guard.guard_env(env)
 
 
 def _live_env(data_dir: Path, fake: FakeGraph, blog: FakeBlog | None, **extra: str) -> dict[str, str]:
@@ -69,20 +119,20 @@ def _publisher_for(settings: Settings, store: Store) -> Dispatcher:
 
 
 @pytest.fixture(scope="session")
-def base_env() -> Callable[..., dict[str, str]]:
+def base_env(network_guard_session) -> Callable[..., dict[str, str]]:
     """base_env(data_dir, **extra): a clean environment for a groupbot process: dry-run, fixed secrets, data in
     ``data_dir``."""
     return _base_env
 
 
 @pytest.fixture(scope="session")
-def live_env() -> Callable[..., dict[str, str]]:
+def live_env(network_guard_session) -> Callable[..., dict[str, str]]:
     """live_env(data_dir, fake, blog, **extra): environment for a live (not dry-run) groupbot talking to the fakes."""
     return _live_env
 
 
 @pytest.fixture(scope="session")
-def live_settings() -> Callable[..., Settings]:
+def live_settings(network_guard_session) -> Callable[..., Settings]:
     """live_settings(data_dir, fake, blog, **extra): settings of a live groupbot talking to the fakes, ignoring the
     real environment."""
     return _live_settings

@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from bot.intake import signature
+from tests.support.network_guard import guard_env
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 APP_SECRET = "test-app-secret"
@@ -27,7 +28,7 @@ PAGE_ID = "104000000000001"
 def run_cli(*args: str, env: dict[str, str], cwd: Path, input: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
     """Run `groupbot ARGS` in a subprocess and capture its output."""
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], env=env, cwd=cwd, input=input,
+        [sys.executable, "-m", "bot.cli", *args], env=guard_env(env), cwd=cwd, input=input,
         capture_output=True, text=True, timeout=timeout,
     )
 
@@ -46,7 +47,7 @@ class GroupbotServer:
     def start(self, timeout: float = 20.0) -> "GroupbotServer":
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", self.command, "--port", "0"],
-            env=self.env, cwd=self.workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env=guard_env(self.env), cwd=self.workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         ready = threading.Event()
         self._reader = threading.Thread(target=self._pump, args=(ready,), daemon=True)
