@@ -1,33 +1,86 @@
-"""Shared fixtures: the real groupbot server as a subprocess, signed deliveries, a real store."""
+"""Fixtures for every test: the network guard, a groupbot's environment and settings, the real server as a
+subprocess, a real store, the fakes of Meta and the blog.
+
+Plain helpers (payload builders, `run_cli`, `query`, `wait_for`, checks on the fakes) are in tests/support.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import signal
-import sqlite3
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 import pytest
-import requests
 
 from bot.config import Settings
-from bot.intake import signature
+from bot.intake.deliveries import process_deliveries
+from bot.meta.client import GraphClient
+from bot.replies.windows import expire_overdue
+from bot.runtime.assemble import assemble
+from bot.runtime.dispatcher import Dispatcher
 from bot.store import Store
+from tests.support import network_guard as guard
+from tests.support.groupbot import APP_SECRET, PAGE_ID, REPO_ROOT, VERIFY_TOKEN, GroupbotServer
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-APP_SECRET = "test-app-secret"
-VERIFY_TOKEN = "test-verify-token"
-PAGE_ID = "104000000000001"
+if TYPE_CHECKING:
+    from tests.fakes.fake_blog import FakeBlog
+    from tests.fakes.fake_graph import FakeGraph
+
+# -- no network outside 127.0.0.1 ------------------------------------------------------------------------
 
 
-def base_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    """A clean environment for a groupbot process: dry-run, fixed secrets, data in ``data_dir``."""
+class NetworkGuard:
+    """The refusals of the network guard, in this process and in the processes the tests started."""
+
+    def __init__(self, report: Path) -> None:
+        self.report = report
+        self._read = 0
+
+    def take(self) -> list[str]:
+        """Refusals not taken yet (one line each); taking them means they fail no test."""
+        with open(self.report, "rb") as report:
+            report.seek(self._read)
+            new = report.read()
+            self._read += len(new)
+        return new.decode("utf-8", "replace").splitlines()
+
+    def fail_on_refusals(self, when: str) -> None:
+        refused = self.take()
+        if refused:
+            pytest.fail(f"the network guard refused a connection {when} (tests may only reach loopback):\n"
+                        + "\n".join(refused), pytrace=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def network_guard_session(tmp_path_factory):
+    """Refuse connections outside loopback in this process, and in every Python process the tests start."""
+    report = tmp_path_factory.mktemp("network-guard") / "refused.log"
+    report.touch()
+    refusals = NetworkGuard(report)
+    guard.install(report)
+    guarded = guard.guard_env(dict(os.environ), report)
+    with pytest.MonkeyPatch.context() as env:
+        for name in (guard.ENABLE_VAR, guard.REPORT_VAR, "PYTHONPATH"):
+            env.setenv(name, guarded[name])  # for processes started with this process's environment
+        yield refusals
+    guard.uninstall()
+    refusals.fail_on_refusals("after the last test (a server shared by several tests?)")
+
+
+@pytest.fixture(autouse=True)
+def network_guard(network_guard_session: NetworkGuard):
+    """Fail the test if anything it ran, here or in a subprocess, connected (or tried to) outside loopback."""
+    network_guard_session.fail_on_refusals("before this test (in a shared fixture?)")
+    yield network_guard_session
+    network_guard_session.fail_on_refusals("during this test")
+
+
+# -- a groupbot's environment and settings ------------------------------------------------------------------
+
+
+def _base_env(data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("META_", "BLOG_", "DATABASE_", "DRY_RUN"))}
     env.update(
         DATA_DIR=str(data_dir),
@@ -38,76 +91,82 @@ def base_env(data_dir: Path, **extra: str) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
     )
     env.update(extra)
+    return guard.guard_env(env)
+
+
+def _live_env(data_dir: Path, fake: FakeGraph, blog: FakeBlog | None, **extra: str) -> dict[str, str]:
+    env = _base_env(data_dir, DRY_RUN="0", META_PAGE_ACCESS_TOKEN=fake.token, META_PAGE_ID=fake.page_id,
+                    META_APP_SECRET=fake.app_secret, META_APP_ID=fake.app_id, META_GRAPH_URL=fake.url,
+                    META_GRAPH_TIMEOUT_SECONDS="1", PYTHONPATH=str(REPO_ROOT))
+    if blog is not None:
+        env["BLOG_FEED_URL"] = blog.feed_url
+    env.update(extra)
     return env
 
 
-def run_cli(*args: str, env: dict[str, str], cwd: Path, input: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
-    """Run `groupbot ARGS` in a subprocess and capture its output."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], env=env, cwd=cwd, input=input,
-        capture_output=True, text=True, timeout=timeout,
-    )
+def _live_settings(data_dir: Path, fake: FakeGraph, blog: FakeBlog | None, **extra: str) -> Settings:
+    return Settings.from_env(_live_env(data_dir, fake, blog, **extra), env_file=None)
 
 
-class GroupbotServer:
-    """`groupbot serve` running for real on 127.0.0.1, with its output captured."""
+def _graph_for(settings: Settings, *, token: str | None = None) -> GraphClient:
+    return GraphClient(base_url=settings.graph_url, version=settings.graph_version, page_id=settings.page_id,
+                       page_token=token or settings.page_token, app_secret=settings.app_secret,
+                       app_id=settings.app_id, timeout=0.5, sleep=lambda seconds: None)
 
-    def __init__(self, workdir: Path, env: dict[str, str], command: str = "serve"):
-        self.workdir = workdir
-        self.env = env
-        self.command = command
-        self.process: subprocess.Popen | None = None
-        self.output: list[str] = []
-        self.url = ""
 
-    def start(self, timeout: float = 20.0) -> "GroupbotServer":
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", self.command, "--port", "0"],
-            env=self.env, cwd=self.workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )
-        ready = threading.Event()
-        self._reader = threading.Thread(target=self._pump, args=(ready,), daemon=True)
-        self._reader.start()
-        if not ready.wait(timeout):
-            self.stop()
-            raise RuntimeError("groupbot did not start:\n" + self.log)
-        return self
+def _publisher_for(settings: Settings, store: Store) -> Dispatcher:
+    return assemble(settings, store, graph=_graph_for(settings), feed_timeout=0.5).dispatcher
 
-    def _pump(self, ready: threading.Event) -> None:
-        assert self.process and self.process.stdout
-        for line in self.process.stdout:
-            self.output.append(line)
-            if "groupbot serving on " in line:
-                self.url = line.split("serving on ")[1].split()[0]
-                ready.set()
-        ready.set()
 
-    @property
-    def log(self) -> str:
-        return "".join(self.output)
+@pytest.fixture(scope="session")
+def base_env(network_guard_session) -> Callable[..., dict[str, str]]:
+    """base_env(data_dir, **extra): a clean environment for a groupbot process: dry-run, fixed secrets, data in
+    ``data_dir``."""
+    return _base_env
 
-    def stop(self, sig: int = signal.SIGTERM) -> int | None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(sig)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-            self._reader.join(timeout=5)
-        return self.process.returncode if self.process else None
 
-    def kill(self) -> None:
-        self.stop(signal.SIGKILL)
+@pytest.fixture(scope="session")
+def live_env(network_guard_session) -> Callable[..., dict[str, str]]:
+    """live_env(data_dir, fake, blog, **extra): environment for a live (not dry-run) groupbot talking to the fakes."""
+    return _live_env
 
-    def post_delivery(self, payload: Any = None, *, body: bytes | None = None, secret: str = APP_SECRET,
-                      headers: dict[str, str] | None = None) -> requests.Response:
-        """POST a delivery signed like Meta signs it (raw bytes, escaped unicode)."""
-        if body is None:
-            body = json.dumps(payload).encode()
-        sent = {"Content-Type": "application/json", signature.HEADER: signature.sign(body, secret)}
-        sent.update(headers or {})
-        return requests.post(f"{self.url}/webhooks/meta", data=body, headers=sent, timeout=10)
+
+@pytest.fixture(scope="session")
+def live_settings(network_guard_session) -> Callable[..., Settings]:
+    """live_settings(data_dir, fake, blog, **extra): settings of a live groupbot talking to the fakes, ignoring the
+    real environment."""
+    return _live_settings
+
+
+@pytest.fixture(scope="session")
+def graph_for() -> Callable[..., GraphClient]:
+    """graph_for(settings, token=None): a GraphClient for the fake that never really sleeps between its inline
+    retries."""
+    return _graph_for
+
+
+@pytest.fixture(scope="session")
+def publisher_for() -> Callable[[Settings, Store], Dispatcher]:
+    """publisher_for(settings, store): the assembled dispatcher of these settings, whose feed polls time out fast."""
+    return _publisher_for
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Dry-run settings with data in tmp_path, ignoring the real environment."""
+    return Settings.from_env(_base_env(tmp_path / "var"), env_file=None)
+
+
+@pytest.fixture
+def store(settings: Settings):
+    """A migrated SQLite store in tmp_path."""
+    db = Store(settings.database_path)
+    db.migrate()
+    yield db
+    db.close()
+
+
+# -- the real server ------------------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -117,7 +176,7 @@ def workdir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def server_env(workdir: Path) -> dict[str, str]:
-    return base_env(workdir / "var")
+    return _base_env(workdir / "var")
 
 
 @pytest.fixture
@@ -128,41 +187,73 @@ def server(workdir: Path, server_env: dict[str, str]):
     srv.stop()
 
 
-def db_path(env: dict[str, str]) -> Path:
-    return Path(env["DATA_DIR"]) / "groupbot.db"
+@pytest.fixture
+def groupbot_server():
+    """groupbot_server(workdir, env, command="serve"): start `groupbot COMMAND` for real; it is stopped after the
+    test if the test did not stop it."""
+    started: list[GroupbotServer] = []
+
+    def start(workdir: Path, env: dict[str, str], command: str = "serve") -> GroupbotServer:
+        server = GroupbotServer(workdir, env, command=command)
+        started.append(server)
+        return server.start()
+
+    yield start
+    for server in started:
+        server.stop()
 
 
-def query(env: dict[str, str], sql: str, params: tuple = ()) -> list[tuple]:
-    """Read the server's database directly (read-only), as an operator would."""
-    with sqlite3.connect(f"file:{db_path(env)}?mode=ro", uri=True) as conn:
-        return conn.execute(sql, params).fetchall()
+# -- the reply pipeline stepped by hand ------------------------------------------------------------------------
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
-    """Poll ``predicate`` until it returns something truthy; fail the test on timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"condition not met within {timeout} s")
-        time.sleep(interval)
+class Desk:
+    """One live groupbot's reply pipeline on a real database, stepped by hand: intake, judging, sending."""
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+        self.now = time.time()
+        # The senders read the same time as the step, so Meta's windows are judged at the step's `now`.
+        self.runtime = assemble(settings, store, graph=_graph_for(settings), feed_timeout=0.5, clock=lambda: self.now)
+        self.publisher = self.runtime.dispatcher
+        self.judge = self.runtime.suggester
+
+    def deliver(self, *payloads: dict) -> None:
+        """Commit deliveries as the webhook does."""
+        self.store.insert_deliveries([(json.dumps(p).encode(), time.time()) for p in payloads])
+
+    def step(self, now: float | None = None) -> None:
+        """One worker pass over the reply pipeline: parse, judge, expire, send what is due."""
+        now = self.now = time.time() if now is None else now
+        process_deliveries(self.store, now=now)
+        self.judge.run(now)
+        expire_overdue(self.store, now)
+        self.publisher.outbox.process_due(now)
+
+    def only_reply(self) -> dict:
+        [reply] = self.store.list_replies()
+        return reply
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Dry-run settings with data in tmp_path, ignoring the real environment."""
-    return Settings.from_env(base_env(tmp_path / "var"), env_file=None)
+def make_desk():
+    """make_desk(tmp_path, fake, **extra): a Desk of a live groupbot (settings from ``extra``) talking to ``fake``;
+    its store is closed after the test."""
+    desks: list[Desk] = []
+
+    def make(tmp_path: Path, fake: FakeGraph, **extra: str) -> Desk:
+        settings = _live_settings(tmp_path / "var", fake, None, **extra)
+        store = Store(settings.database_path)
+        store.migrate()
+        desks.append(Desk(settings, store))
+        return desks[-1]
+
+    yield make
+    for desk in desks:
+        desk.store.close()
 
 
-@pytest.fixture
-def store(settings: Settings):
-    """A migrated SQLite store in tmp_path."""
-    db = Store(settings.database_path)
-    db.migrate()
-    yield db
-    db.close()
+# -- the fakes ----------------------------------------------------------------------------------------------------
 
 
 @pytest.fixture

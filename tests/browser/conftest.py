@@ -5,13 +5,12 @@ Playwright never downloads a browser here: it drives /usr/bin/chromium (`apt-get
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import GroupbotServer, base_env, run_cli, wait_for
-from tests.publishing_support import live_env
+from tests.browser.support import ADMIN_EMAIL, ADMIN_PASSWORD, LOCKED_EMAIL, Visitor
+from tests.support.groupbot import GroupbotServer, run_cli
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -22,9 +21,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-ADMIN_EMAIL = "ana@example-firm.test"
-ADMIN_PASSWORD = "Mar-Azul 2024 casa"
-LOCKED_EMAIL = "luis@example-firm.test"  # the throttling test locks this account out
 
 
 def pytest_configure(config):
@@ -40,7 +36,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-def start_server(workdir: Path, env: dict[str, str]) -> GroupbotServer:
+def _start_server(workdir: Path, env: dict[str, str]) -> GroupbotServer:
     """Add the test admins, then start `groupbot serve` with ``env``."""
     for email in (ADMIN_EMAIL, LOCKED_EMAIL):
         added = run_cli("admin", "add", email, "--password-stdin", input=ADMIN_PASSWORD + "\n", env=env, cwd=workdir)
@@ -48,16 +44,22 @@ def start_server(workdir: Path, env: dict[str, str]) -> GroupbotServer:
     return GroupbotServer(workdir, env).start()
 
 
-def start_live_server(workdir: Path, graph, blog=None, **extra: str) -> GroupbotServer:
-    """A live (not dry-run) `groupbot serve` whose Graph API is ``graph`` and blog ``blog`` (fakes on 127.0.0.1)."""
-    return start_server(workdir, live_env(workdir / "var", graph, blog, **extra))
+@pytest.fixture(scope="session")
+def start_live_server(live_env):
+    """start_live_server(workdir, graph, blog=None, **extra): a live (not dry-run) `groupbot serve` with the test
+    admins, whose Graph API is ``graph`` and blog ``blog`` (fakes on 127.0.0.1). The caller stops it."""
+
+    def start(workdir: Path, graph, blog=None, **extra: str) -> GroupbotServer:
+        return _start_server(workdir, live_env(workdir / "var", graph, blog, **extra))
+
+    return start
 
 
 @pytest.fixture(scope="module")
-def admin_server(tmp_path_factory):
+def admin_server(tmp_path_factory, base_env):
     """`groupbot serve` (dry-run) with two admins, shared by a module's tests."""
     workdir = tmp_path_factory.mktemp("dashboard")
-    server = start_server(workdir, base_env(workdir / "var"))
+    server = _start_server(workdir, base_env(workdir / "var"))
     yield server
     server.stop()
 
@@ -73,45 +75,7 @@ def browser():
         chromium.close()
 
 
-@dataclass
-class Visitor:
-    """A fresh browser profile on the dashboard, recording every JavaScript dialog it sees."""
-
-    page: object
-    base_url: str
-    dialogs: list[str] = field(default_factory=list)
-
-    def sign_in(self, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> None:
-        self.page.get_by_label("Email").fill(email)
-        self.page.get_by_label("Password").fill(password)
-        self.page.get_by_role("button", name="Sign in").click()
-
-    def open(self, path: str) -> None:
-        self.page.goto(self.base_url + path)
-
-    def open_signed_in(self, path: str) -> None:
-        """Open ``path``, signing in on the way."""
-        self.open(path)
-        self.sign_in()
-        self.page.wait_for_url(f"**{path}")
-
-    def card(self, text: str, show: str = "pending"):
-        """The card holding ``text`` in one of the queue's tabs, once it is there (the worker runs after the 200)."""
-        card = self.page.locator(".card").filter(has_text=text)
-
-        def shown() -> bool:
-            self.open(f"/admin/?show={show}")
-            return card.count() > 0
-
-        wait_for(shown, timeout=15, interval=0.2)
-        return card
-
-    def width(self) -> int:
-        """How wide the page is laid out; wider than the screen means sideways scrolling."""
-        return self.page.evaluate("document.documentElement.scrollWidth")
-
-
-def make_visitor(browser, base_url: str, **context_options) -> Visitor:
+def _make_visitor(browser, base_url: str, **context_options) -> Visitor:
     context = browser.new_context(**context_options)
     context.set_default_timeout(10_000)
     page = context.new_page()
@@ -125,10 +89,17 @@ def make_visitor(browser, base_url: str, **context_options) -> Visitor:
     return visitor
 
 
+@pytest.fixture(scope="session")
+def make_visitor():
+    """make_visitor(browser, base_url, **context_options): a new browser profile on ``base_url``; the caller closes
+    its context."""
+    return _make_visitor
+
+
 @pytest.fixture
 def visitor(browser, admin_server):
     """A new, signed-out browser profile (desktop size)."""
-    visitor = make_visitor(browser, admin_server.url)
+    visitor = _make_visitor(browser, admin_server.url)
     yield visitor
     visitor.page.context.close()
 
@@ -136,7 +107,7 @@ def visitor(browser, admin_server):
 @pytest.fixture
 def phone(browser, admin_server):
     """A new, signed-out browser profile the size of a phone (390 x 844, touch)."""
-    visitor = make_visitor(
+    visitor = _make_visitor(
         browser, admin_server.url, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
     )
     yield visitor
@@ -146,18 +117,9 @@ def phone(browser, admin_server):
 @pytest.fixture
 def live_visitor(browser, live_server):
     """A new, signed-out browser profile (desktop size) on the module's ``live_server``."""
-    visitor = make_visitor(browser, live_server.url)
+    visitor = _make_visitor(browser, live_server.url)
     yield visitor
     visitor.page.context.close()
-
-
-def simulate(server: GroupbotServer, kind: str, text: str, name: str = "Demo Member") -> None:
-    """Send a signed delivery the way `groupbot simulate` does for someone trying groupbot."""
-    sent = run_cli(
-        "simulate", kind, text, "--name", name, "--url", f"{server.url}/webhooks/meta",
-        env=server.env, cwd=server.workdir,
-    )
-    assert sent.returncode == 0, sent.stderr
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ADMIN_PASSWORD, LOCKED_EMAIL, make_visitor, simulate
-from tests.conftest import wait_for
+from tests.browser.support import ADMIN_PASSWORD, LOCKED_EMAIL, simulate
+from tests.support.groupbot import wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -122,7 +122,7 @@ def test_the_faq_box_answers_in_spanish(visitor):
     expect(answer).to_contain_text("Información general, no es asesoría legal.")
 
 
-def test_a_fresh_install_prints_an_admin_login_that_works(browser, server):
+def test_a_fresh_install_prints_an_admin_login_that_works(browser, server, make_visitor):
     try:
         printed = wait_for(lambda: next((line for line in server.output if "admin login:" in line), None))
     finally:

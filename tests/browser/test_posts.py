@@ -13,9 +13,9 @@ from datetime import datetime, timezone
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ADMIN_EMAIL, make_visitor, start_live_server
-from tests.conftest import wait_for
+from tests.browser.support import ADMIN_EMAIL
 from tests.fakes.fake_blog import FakeBlog, FakePost
+from tests.support.groupbot import wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,7 @@ BODY = "<p>USCIS announced changes that affect families in San Diego &amp; Tijua
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory, fake_graph):
+def live_server(tmp_path_factory, fake_graph, start_live_server):
     posts = [
         FakePost(html.escape(HOSTILE_TITLE, quote=False), f"{BLOG}/nuevas-reglas/", f"{BLOG}/?p=2002", BODY, "Resumen",
                  datetime(2026, 10, 2, 17, 0, tzinfo=timezone.utc)),
@@ -82,7 +82,7 @@ def test_a_hostile_blog_title_shows_as_text_and_runs_nothing(live_visitor):
     assert live_visitor.dialogs == []
 
 
-def test_copy_text_puts_the_group_draft_on_the_clipboard(browser, live_server):
+def test_copy_text_puts_the_group_draft_on_the_clipboard(browser, live_server, make_visitor):
     visitor = make_visitor(browser, live_server.url, permissions=["clipboard-read", "clipboard-write"])
     try:
         visitor.open_signed_in("/admin/posts")
@@ -121,7 +121,7 @@ def test_mark_posted_refuses_a_non_facebook_address_then_records_the_group_post(
     expect(card.get_by_role("button", name="Mark posted")).to_have_count(0)
 
 
-def test_the_posts_page_fits_a_phone(browser, live_server):
+def test_the_posts_page_fits_a_phone(browser, live_server, make_visitor):
     phone = make_visitor(browser, live_server.url, viewport={"width": 390, "height": 844}, is_mobile=True,
                          has_touch=True)
     try:

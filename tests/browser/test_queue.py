@@ -13,10 +13,10 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ADMIN_EMAIL, simulate, start_live_server
-from tests.conftest import query, wait_for
+from tests.browser.support import ADMIN_EMAIL, simulate
 from tests.fakes.fake_graph import FakeGraph
-from tests.reply_support import message
+from tests.support.groupbot import query, wait_for
+from tests.support.replies import message
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,7 @@ SENT = re.compile(r"^Sent \(approved by ")
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory, fake_graph):
+def live_server(tmp_path_factory, fake_graph, start_live_server):
     workdir = tmp_path_factory.mktemp("live-queue")
     server = start_live_server(workdir, fake_graph)
     yield server

@@ -1,0 +1,57 @@
+"""Plain helpers for the reply tests: deliveries stamped with the current time, what the fake Graph API delivered."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+from tests.fakes.fake_graph import FakeGraph
+
+POST_ID = "104000000000001_777"
+_ids = itertools.count(int(time.time()) % 10**6 * 100)
+
+
+def next_id(prefix: str = "") -> str:
+    """A fresh Meta-like id."""
+    return f"{prefix}{next(_ids)}"
+
+
+def comment(text: str, *, field: str = "feed", comment_id: str | None = None, verb: str = "add",
+            author_id: str = "5550001", created: float | None = None, page_id: str = "104000000000001",
+            parent_id: str = POST_ID) -> dict:
+    """A delivery with one comment on the Page's post (field 'feed') or in its Group ('group_feed')."""
+    value = {"from": {"id": author_id, "name": "Maria Lopez"}, "post_id": POST_ID,
+             "comment_id": comment_id or f"777_{next_id()}", "parent_id": parent_id, "message": text,
+             "created_time": int(time.time() if created is None else created), "item": "comment", "verb": verb}
+    if field == "group_feed":
+        value["group_id"] = "880000000000001"
+    return {"object": "page", "entry": [{"id": page_id, "time": int(time.time()),
+                                         "changes": [{"field": field, "value": value}]}]}
+
+
+def message(text: str, *, sender: str = "7770001", at: float | None = None, mid: str | None = None,
+            page_id: str = "104000000000001", echo_metadata: str | None = None) -> dict:
+    """A Messenger delivery from a member (or, with echo_metadata, the Page's echo of our send)."""
+    stamp = int((time.time() if at is None else at) * 1000)
+    body: dict = {"mid": mid or f"m_{next_id()}", "text": text}
+    sender_id, recipient_id = sender, page_id
+    if echo_metadata is not None:
+        body.update(is_echo=True, metadata=echo_metadata, app_id=900000000000001)
+        sender_id, recipient_id = page_id, sender
+    item = {"sender": {"id": sender_id}, "recipient": {"id": recipient_id}, "timestamp": stamp, "message": body}
+    return {"object": "page", "entry": [{"id": page_id, "time": stamp, "messaging": [item]}]}
+
+
+def private_replies(fake: FakeGraph) -> list[dict]:
+    """Private replies the fake delivered."""
+    return [m for m in fake.messages if m["kind"] == "private_reply"]
+
+
+def messenger_sends(fake: FakeGraph) -> list[dict]:
+    """Messenger answers the fake delivered."""
+    return [m for m in fake.messages if m["kind"] == "message"]
+
+
+def message_requests(fake: FakeGraph) -> list[dict]:
+    """Every POST /{page}/messages the fake received, delivered or refused."""
+    return [r for r in fake.requests if r["method"] == "POST" and r["path"].endswith("/messages")]
