@@ -160,7 +160,7 @@ def settings(tmp_path: Path) -> Settings:
 def store(settings: Settings):
     """A migrated SQLite store in tmp_path."""
     db = Store(settings.database_path)
-    db.migrate()
+    db.migrate(time.time())
     yield db
     db.close()
 

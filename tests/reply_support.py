@@ -83,7 +83,7 @@ def make_desk(tmp_path: Path, fake: FakeGraph, **extra: str) -> Desk:
     """A Desk of a live groupbot (settings from `extra`) talking to `fake`."""
     settings = live_settings(tmp_path / "var", fake, None, **extra)
     store = Store(settings.database_path)
-    store.migrate()
+    store.migrate(time.time())
     return Desk(settings, store)
 
 

@@ -153,7 +153,7 @@ def test_member_html_is_shown_as_text(app, client):
     store.insert_question(NewQuestion(
         source="page_comment", external_id="1_2", author_id="9", author_name="<b>x</b>",
         text="<img src=x onerror=alert(1)><script>alert(2)</script>", event_time=1_800_000_000.0,
-    ))
+    ), time.time())
     sign_in(client)
     page = client.get("/admin/?show=all").text
     assert "&lt;img src=x onerror=alert(1)&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in page
@@ -194,7 +194,7 @@ def ask(app, text: str, *, source: str = "group_comment", name: str = "Maria Lop
     question_id = services.store.insert_question(NewQuestion(
         source=source, external_id=f"777_{number}", author_id=str(5550000 + number), author_name=name, text=text,
         event_time=time.time() if at is None else at,
-    ))
+    ), time.time())
     suggest_replies(services.store, Responder.from_settings(services.settings), page_id=PAGE_ID, now=time.time())
     return question_id
 

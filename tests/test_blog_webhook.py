@@ -31,7 +31,7 @@ def live(tmp_path, fake, blog):
     """(settings, store, publisher, client) of a live groupbot whose first poll is done."""
     settings = live_settings(tmp_path / "var", fake, blog, BLOG_WEBHOOK_SECRET=BLOG_SECRET)
     store = Store(settings.database_path)
-    store.migrate()
+    store.migrate(time.time())
     publisher = publisher_for(settings, store)
     publisher.poll_now(time.time())
     yield settings, store, publisher, create_app(settings, store=store).test_client()

@@ -64,7 +64,7 @@ def test_doctor_in_dry_run_says_what_it_would_check_and_calls_nobody(tmp_path):
 def test_the_worker_restores_a_dropped_subscription_and_says_so(tmp_path, fake, blog, caplog):
     settings = live_settings(tmp_path / "var", fake, blog)
     store = Store(settings.database_path)
-    store.migrate()
+    store.migrate(time.time())
     publisher = publisher_for(settings, store)
     publisher.check_subscription(time.time())
     fake.drop_subscription()

@@ -46,7 +46,7 @@ def test_backfill_in_dry_run_shows_the_page_posts_it_would_have_made(tmp_path):
 def test_an_interrupted_dry_run_post_is_adopted_not_recorded_twice(tmp_path):
     settings = Settings.from_env(bare_env(tmp_path / "var", BACKFILL="1"), env_file=None)
     store = Store(settings.database_path)
-    store.migrate()
+    store.migrate(time.time())
     publisher = assemble(settings, store).dispatcher
     assert isinstance(publisher.graph, RecordingGraph) and isinstance(build_graph(settings, store), RecordingGraph)
     publisher.poll_now(time.time())

@@ -34,7 +34,7 @@ def setup(tmp_path, fake, blog):
     """A live groupbot whose first poll ran, with one new entry on the blog not yet polled."""
     settings = live_settings(tmp_path / "var", fake, blog)
     store = Store(settings.database_path)
-    store.migrate()
+    store.migrate(time.time())
     publisher = publisher_for(settings, store)
     publisher.poll_now(time.time())
     new = FakePost("Work permits: what changes in 2027", LINK, guid=f"{SITE}/?p=9001",
@@ -258,7 +258,7 @@ def test_jobs_of_other_kinds_use_their_own_handler(tmp_path):
             return {"echo": job.payload["text"]}
 
     store = Store(tmp_path / "db.sqlite")
-    store.migrate()
+    store.migrate(time.time())
     outbox = Outbox(store, graph=None, handlers={"echo": Echo()}, policy=RetryPolicy())
 
     first = outbox.enqueue("echo", {"text": "hola"}, dedupe_key="echo:1")

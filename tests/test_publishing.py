@@ -38,7 +38,7 @@ def make(tmp_path, fake, blog):
     def build(**extra):
         settings = live_settings(tmp_path / "var", fake, blog, **extra)
         store = Store(settings.database_path)
-        store.migrate()
+        store.migrate(time.time())
         stores.append(store)
         return settings, store, publisher_for(settings, store)
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Iterator
 
@@ -83,6 +82,27 @@ class Store(IntakeQueries, AccountQueries, OutboxQueries, PublishingQueries, Rep
                 raise
             conn.execute("COMMIT")
 
+    @contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction, or the caller's when one is already open (so writes can be grouped)."""
+        with (nullcontext(self.conn) if self.conn.in_transaction else self.transaction()) as conn:
+            yield conn
+
+    @contextmanager
+    def savepoint(self, name: str) -> Iterator[None]:
+        """Inside the caller's transaction: undo only the block's writes when it raises, then re-raise."""
+        if not name.isidentifier():
+            raise ValueError(f"not a savepoint name: {name!r}")
+        conn = self.conn
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            conn.execute(f"ROLLBACK TO {name}")
+            conn.execute(f"RELEASE {name}")
+            raise
+        conn.execute(f"RELEASE {name}")
+
     def close(self) -> None:
         """Close every connection this store opened (call at shutdown)."""
         with self._all_lock:
@@ -94,8 +114,8 @@ class Store(IntakeQueries, AccountQueries, OutboxQueries, PublishingQueries, Rep
             self._all.clear()
         self._local = threading.local()
 
-    def migrate(self) -> list[str]:
-        """Apply the migrations not applied yet, each once, in name order; returns their names."""
+    def migrate(self, now: float) -> list[str]:
+        """Apply the migrations not applied yet, each once, in name order (stamped `now`); returns their names."""
         with self.transaction() as conn:
             conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)")
             done = {row[0] for row in conn.execute("SELECT name FROM schema_migrations")}
@@ -105,7 +125,7 @@ class Store(IntakeQueries, AccountQueries, OutboxQueries, PublishingQueries, Rep
                     continue
                 for statement in _statements(path.read_text()):
                     conn.execute(statement)
-                conn.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", (path.name, time.time()))
+                conn.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", (path.name, now))
                 applied.append(path.name)
         return applied
 

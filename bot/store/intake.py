@@ -54,13 +54,14 @@ class IntakeQueries:
         ).fetchall()
         return [Delivery(r["id"], r["received_at"], bytes(r["body"])) for r in rows]
 
-    def finish_delivery(self, delivery_id: int, *, events: int, skipped: int, error: str | None) -> None:
+    def finish_delivery(self, delivery_id: int, *, events: int, skipped: int, error: str | None,
+                        now: float) -> None:
         """Mark a delivery parsed (call inside the transaction that stored its events)."""
         status = "parsed" if error is None else "rejected"
         self.conn.execute(
             "UPDATE deliveries SET status = ?, events = ?, skipped = ?, error = ?, parsed_at = ?"
             " WHERE id = ?",
-            (status, events, skipped, error, time.time(), delivery_id),
+            (status, events, skipped, error, now, delivery_id),
         )
 
     def count_deliveries(self, status: str | None = None) -> int:
@@ -71,15 +72,15 @@ class IntakeQueries:
 
     # -- events and questions ------------------------------------------------
 
-    def claim_event(self, dedupe_key: str, delivery_id: int, kind: str) -> bool:
+    def claim_event(self, dedupe_key: str, delivery_id: int, kind: str, now: float) -> bool:
         """Record an event as handled; False when it was seen before (Meta redelivers)."""
         cursor = self.conn.execute(
             "INSERT OR IGNORE INTO events (dedupe_key, delivery_id, kind, handled_at) VALUES (?, ?, ?, ?)",
-            (dedupe_key, delivery_id, kind, time.time()),
+            (dedupe_key, delivery_id, kind, now),
         )
         return cursor.rowcount == 1
 
-    def insert_question(self, q: NewQuestion) -> int | None:
+    def insert_question(self, q: NewQuestion, now: float) -> int | None:
         """Store a new question; None when one already exists for that external id."""
         cursor = self.conn.execute(
             "INSERT OR IGNORE INTO questions (source, external_id, author_id, author_name, text,"
@@ -88,24 +89,24 @@ class IntakeQueries:
             (
                 q.source, q.external_id, q.author_id, q.author_name, q.text, q.event_time,
                 q.post_id, q.parent_id, q.group_id, json.dumps(list(q.attachments)),
-                time.time(), time.time(),
+                now, now,
             ),
         )
         return cursor.lastrowid if cursor.rowcount == 1 else None
 
-    def update_question_text(self, external_id: str, text: str) -> bool:
+    def update_question_text(self, external_id: str, text: str, now: float) -> bool:
         """Replace a question's text after the member edited it; False if unknown."""
         cursor = self.conn.execute(
             "UPDATE questions SET text = ?, edited = edited + 1, updated_at = ? WHERE external_id = ?",
-            (text, time.time(), external_id),
+            (text, now, external_id),
         )
         return cursor.rowcount > 0
 
-    def mark_question_removed(self, external_id: str) -> bool:
+    def mark_question_removed(self, external_id: str, now: float) -> bool:
         """Note that the member deleted (or Meta hid) the comment; False if unknown."""
         cursor = self.conn.execute(
             "UPDATE questions SET status = 'removed', updated_at = ? WHERE external_id = ? AND status != 'removed'",
-            (time.time(), external_id),
+            (now, external_id),
         )
         return cursor.rowcount > 0
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable
 
 _JOB_COLUMNS = ("id, kind, dedupe_key, payload, status, attempts, next_attempt_at, uncertain, last_error, result,"
                 " lease_holder, lease_expires_at, claimed_at, created_at, updated_at, finished_at")
@@ -38,13 +38,7 @@ class OutboxQueries:
     """Outbox jobs, leases and key-value state (mixed into Store)."""
 
     conn: sqlite3.Connection
-    transaction: Callable
-
-    @contextmanager
-    def writing(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction, or the caller's when one is already open (so writes can be grouped)."""
-        with (nullcontext(self.conn) if self.conn.in_transaction else self.transaction()) as conn:
-            yield conn
+    writing: Callable[[], AbstractContextManager[sqlite3.Connection]]
 
     # -- jobs ---------------------------------------------------------------------------------
 
