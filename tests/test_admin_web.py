@@ -133,8 +133,8 @@ def test_proxy_headers_are_ignored_unless_trusted(tmp_path):
     sign_in(plain.test_client(), **{"X-Forwarded-For": "203.0.113.9"})
     trusting = make_app(tmp_path / "b", TRUST_PROXY_HOPS="1")
     sign_in(trusting.test_client(), **{"X-Forwarded-For": "203.0.113.9"})
-    assert plain.extensions["groupbot"].store.list_audit()[0]["detail"] == "from 127.0.0.1"
-    assert trusting.extensions["groupbot"].store.list_audit()[0]["detail"] == "from 203.0.113.9"
+    assert plain.extensions["groupbot"].store.audit.newest()[0].detail == "from 127.0.0.1"
+    assert trusting.extensions["groupbot"].store.audit.newest()[0].detail == "from 203.0.113.9"
 
 
 def test_admin_pages_send_a_strict_policy_and_are_not_cached(client):
@@ -227,8 +227,8 @@ def test_approving_sends_the_edited_text_audits_it_and_goes_back(app, client):
     assert response.status_code == 302 and response.headers["Location"] == "/admin/?show=pending"
     reply = app.extensions["groupbot"].store.get_reply(reply_id)
     assert (reply["status"], reply["text"], reply["approved_by"]) == ("approved", "Texto editado.", EMAIL)
-    entry = app.extensions["groupbot"].store.list_audit()[0]
-    assert (entry["actor"], entry["action"], entry["detail"]) == (EMAIL, "approve_reply", "with edited text")
+    entry = app.extensions["groupbot"].store.audit.newest()[0]
+    assert (entry.actor, entry.action, entry.detail) == (EMAIL, "approve_reply", "with edited text")
     page = client.get("/admin/?show=pending").text
     assert f"Reply {reply_id} approved; it is being sent." in page and "Approved recently" in page
     assert client.get(f"/admin/replies/{reply_id}/status").json == {
@@ -243,7 +243,7 @@ def test_approving_the_suggestion_unchanged_sends_it_as_suggested(app, client):
     client.post(f"/admin/replies/{reply['id']}/approve", data={"csrf_token": token, "text": as_a_browser_sends_it})
     store = app.extensions["groupbot"].store
     assert store.get_reply(reply["id"])["text"] == reply["text"] and "\n\n" in reply["text"]
-    assert store.list_audit()[0]["detail"] == ""
+    assert store.audit.newest()[0].detail == ""
 
 
 def test_an_action_that_cannot_be_done_says_why_and_changes_nothing(app, client):
@@ -280,7 +280,7 @@ def test_a_page_comment_with_personal_data_can_be_hidden(app, client):
     assert "Hiding the comment on the Page…" in client.get("/admin/").text
     refused = client.post(f"/admin/questions/{group_id}/hide", data={"csrf_token": token}, follow_redirects=True)
     assert "only comments on the Page can be hidden" in refused.text
-    assert [e["action"] for e in app.extensions["groupbot"].store.list_audit()][:1] == ["hide_comment"]
+    assert [e.action for e in app.extensions["groupbot"].store.audit.newest()][:1] == ["hide_comment"]
 
 
 def test_failed_and_expired_replies_show_why(app, client):
@@ -324,7 +324,7 @@ def test_a_post_waiting_for_approval_is_approved_from_the_posts_page(tmp_path):
     assert "Queued; it goes out in a moment." in response.text
     store = app.extensions["groupbot"].store
     assert store.entry(entry_id)["approved_by"] == EMAIL
-    assert store.list_audit()[0]["action"] == "approve_post"
+    assert store.audit.newest()[0].action == "approve_post"
 
 
 def test_a_group_post_address_must_be_on_facebook(app, client):

@@ -260,7 +260,7 @@ def test_publishing_decisions_are_in_the_audit_log_whoever_makes_them(make, blog
     approve_page_post(store, entry_id, by="maria@firm.example")
     mark_group_posted(store, entry_id, "jose@firm.example", "https://www.facebook.com/groups/demo/posts/7")
 
-    logged = [(row["actor"], row["action"], row["subject"]) for row in store.list_audit()]
+    logged = [(row.actor, row.action, row.subject) for row in store.audit.newest()]
     assert logged == [
         ("jose@firm.example", "mark_group_posted", f"blog entry {entry_id}"),
         ("maria@firm.example", "approve_post", f"blog entry {entry_id}"),

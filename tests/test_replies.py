@@ -71,8 +71,8 @@ def test_a_group_comment_gets_a_private_reply_once_an_admin_approves_it(desk, fa
     assert sent["comment_id"] == comment_id and sent["text"] == reply["text"]
     assert desk.only_reply()["status"] == "sent"
     assert desk.store.count_questions() == 1
-    assert [e["action"] for e in desk.store.list_audit()] == ["approve_reply"]
-    assert desk.store.list_audit()[0]["actor"] == "cli"
+    assert [e.action for e in desk.store.audit.newest()] == ["approve_reply"]
+    assert desk.store.audit.newest()[0].actor == "cli"
 
 
 def test_a_private_reply_whose_answer_was_lost_is_sent_once(desk, fake):
@@ -110,7 +110,7 @@ def test_an_admin_can_send_edited_text_and_the_limits_are_clear(desk, fake):
         approve_reply(desk.store, reply["id"], "maria@firm.example")
     with pytest.raises(ReplyError, match="there is no reply 999"):
         reject_reply(desk.store, 999, "cli")
-    assert [e["action"] for e in reversed(desk.store.list_audit())] == ["edit_reply", "approve_reply"]
+    assert [e.action for e in reversed(desk.store.audit.newest())] == ["edit_reply", "approve_reply"]
 
 
 def test_a_rejected_reply_is_never_sent(desk, fake):

@@ -1,7 +1,8 @@
 """SQLite storage: schema, migrations, and every SQL statement groupbot runs.
 
-The statements live in one mixin per subject (``intake``, ...); ``Store`` puts them
-together over shared connection handling. One connection per thread: SQLite
+``Store`` owns the connections; the statements live in one repository per subject
+(``store.accounts``, ``store.audit``, ...), each returning frozen dataclasses, never rows.
+Every method that stamps a time takes ``now`` from its caller. One connection per thread: SQLite
 connections must not be shared across threads without a lock, and a lock would
 serialise the readers that WAL lets run in parallel. Writes happen inside
 ``transaction()``, which takes the write lock up front (``BEGIN IMMEDIATE``) so two
@@ -16,7 +17,8 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Iterator
 
-from bot.store.accounts import AccountQueries
+from bot.store.accounts import Accounts
+from bot.store.audit import AuditLog
 from bot.store.intake import Delivery, IntakeQueries, NewQuestion
 from bot.store.outbox import OutboxQueries
 from bot.store.publishing import PublishingQueries
@@ -28,8 +30,11 @@ __all__ = ["Delivery", "NewQuestion", "Store", "MIGRATIONS_DIR"]
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-class Store(IntakeQueries, AccountQueries, OutboxQueries, PublishingQueries, ReplyQueries, UpkeepQueries):
-    """The database. Safe to share across threads; each thread gets its own connection."""
+class Store(IntakeQueries, OutboxQueries, PublishingQueries, ReplyQueries, UpkeepQueries):
+    """The database: connections and transactions, with one repository per subject as attributes.
+
+    Safe to share across threads; each thread gets its own connection.
+    """
 
     def __init__(self, path: str | Path, *, synchronous: str = "FULL"):
         if synchronous not in ("FULL", "NORMAL"):
@@ -43,6 +48,8 @@ class Store(IntakeQueries, AccountQueries, OutboxQueries, PublishingQueries, Rep
         # handler, which sleeps in steps of up to 100 ms; other processes still meet
         # the busy timeout.
         self._write_lock = threading.RLock()
+        self.accounts = Accounts(self)
+        self.audit = AuditLog(self)
 
     @property
     def conn(self) -> sqlite3.Connection:

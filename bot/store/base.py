@@ -1,0 +1,27 @@
+"""What every repository shares: the store whose connection and transactions it uses."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.store import Store
+
+
+class Repository:
+    """One subject's statements, run on the store's per-thread connection."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection."""
+        return self._store.conn
+
+
+def iso(epoch: float | None) -> str | None:
+    """An epoch time as the ISO 8601 UTC text that JSON listings show."""
+    return None if epoch is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
