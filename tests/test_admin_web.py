@@ -377,9 +377,9 @@ def test_health_in_dry_run_shows_no_token_and_the_recorded_calls(app, client):
 
 def test_health_shows_a_paused_or_held_sender_and_recent_failures(app, client):
     store, now = app.extensions["groupbot"].store, time.time()
-    job_id = store.insert_job("page_post", {"entry_id": 7, "message": "m", "link": "l"}, "page_post:7", now)
-    store.claim_due_job(now, "me", 60)
-    store.finish_job(job_id, "me", "dead", now, error="(#200) Requires pages_manage_posts permission")
+    job_id = store.jobs.insert("page_post", {"entry_id": 7, "message": "m", "link": "l"}, "page_post:7", now)
+    store.jobs.claim_due(now, "me", 60)
+    store.jobs.finish(job_id, "me", "dead", now, error="(#200) Requires pages_manage_posts permission")
     hold_sending(store, now + 600, now)
     sign_in(client)
     page = client.get("/admin/health").text

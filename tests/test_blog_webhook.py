@@ -61,7 +61,7 @@ def test_a_signed_ping_makes_the_next_pass_poll_at_once_and_post_the_new_entry(l
 
     assert answer.status_code == 202
     assert [p["link"] for p in fake.posts] == [LINK]
-    assert store.get_value(POLL_REQUEST_KEY) is None
+    assert store.state.get(POLL_REQUEST_KEY) is None
 
 
 @pytest.mark.parametrize("headers", [
@@ -75,7 +75,7 @@ def test_an_unsigned_or_badly_signed_ping_is_refused_and_polls_nothing(live, hea
     answer = client.post("/webhooks/blog", data=PING, headers=headers)
 
     assert answer.status_code == 403
-    assert store.get_value(POLL_REQUEST_KEY) is None
+    assert store.state.get(POLL_REQUEST_KEY) is None
 
 
 def test_without_a_secret_every_ping_is_refused_with_a_clear_log_line(tmp_path, fake, blog, caplog):
@@ -155,7 +155,7 @@ def test_a_push_not_signed_with_our_hub_secret_is_refused(served, blog):
     answer = requests.post(f"{url}/webhooks/blog", data=b"<rss/>", timeout=5,
                            headers={"X-Hub-Signature": "sha256=" + "1" * 64})
 
-    assert answer.status_code == 403 and store.get_value(POLL_REQUEST_KEY) is None
+    assert answer.status_code == 403 and store.state.get(POLL_REQUEST_KEY) is None
 
 
 # -- the real server ---------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ def test_an_interrupted_dry_run_post_is_adopted_not_recorded_twice(tmp_path):
     publisher.poll_now(time.time())
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
-    job = store.claim_due_job(time.time(), f"{publisher.lease.holder.split(':')[0]}:{gone.pid}:x", 300)
+    job = store.jobs.claim_due(time.time(), f"{publisher.lease.holder.split(':')[0]}:{gone.pid}:x", 300)
     publisher.graph.publish_post(job.payload["message"], job.payload["link"])  # the dead process's call
 
     publisher.outbox.process_due(time.time() + 60)

@@ -243,13 +243,13 @@ def test_a_job_left_sending_by_a_dead_process_is_checked_before_it_is_sent(setup
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     dead_holder = f"{socket.gethostname()}:{dead.pid}:gone"
-    job = store.claim_due_job(time.time(), dead_holder, 300)
+    job = store.jobs.claim_due(time.time(), dead_holder, 300)
     fake.add_post("posted by the process that died", LINK)  # its call had reached Meta
 
     pass_at(publisher, time.time() + HOUR)
 
     assert len(fake.posts) == 1 and not graph_calls(fake, "POST", "/feed")
-    assert store.get_job(job.id).status == "sent" and entry(store)["page_post_id"] == fake.posts[0]["id"]
+    assert store.jobs.get(job.id).status == "sent" and entry(store)["page_post_id"] == fake.posts[0]["id"]
 
 
 def test_jobs_of_other_kinds_use_their_own_handler(tmp_path):
@@ -265,7 +265,7 @@ def test_jobs_of_other_kinds_use_their_own_handler(tmp_path):
     again = outbox.enqueue("echo", {"text": "hola"}, dedupe_key="echo:1")
     assert outbox.process_due(time.time()) == 1
 
-    assert again is None and store.get_job(first).result == {"echo": "hola"}
+    assert again is None and store.jobs.get(first).result == {"echo": "hola"}
     with pytest.raises(ValueError, match="no handler"):
         outbox.enqueue("unknown", {}, dedupe_key="x")
     store.close()

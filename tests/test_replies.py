@@ -337,7 +337,7 @@ def test_without_an_echo_a_messenger_send_that_failed_at_meta_is_sent_again_afte
 
     desk.step(time.time() + 35)  # due again, but Meta's echo may still come
     assert len(message_requests(fake)) == 1
-    assert "waiting for Meta's echo" in desk.store.list_jobs()[0].last_error
+    assert "waiting for Meta's echo" in desk.store.jobs.newest()[0].last_error
     desk.step(time.time() + ECHO_WAIT_SECONDS + 600)
 
     assert len(messenger_sends(fake)) == 1
@@ -385,7 +385,7 @@ def test_member_text_is_purged_after_the_retention_period_and_the_verdict_stays(
     [asked] = desk.store.triaged_questions()
     assert (asked["text"], asked["author_name"], asked["intent"], asked["pii"]) == ("", "", "contact", ["a_number"])
     assert desk.only_reply()["status"] == "sent" and desk.only_reply()["text"] == ""
-    assert "text" not in desk.store.list_jobs()[0].payload
+    assert "text" not in desk.store.jobs.newest()[0].payload
     raw = desk.store.conn.execute("SELECT group_concat(body, '') FROM deliveries").fetchone()[0]
     assert not raw
     assert purge_old_text(desk.store, desk.settings.retention_days, later).questions == 0

@@ -133,7 +133,7 @@ def _new_entry(entry: FeedEntry, status: str, message: str | None = None, error:
 def request_poll(store: Store, now: float | None = None) -> None:
     """Ask whichever process polls the blog to poll now (a ping arrived)."""
     now = time.time() if now is None else now
-    store.set_value(POLL_REQUEST_KEY, repr(now), now)
+    store.state.set(POLL_REQUEST_KEY, repr(now), now)
 
 
 # -- listing ----------------------------------------------------------------------------------------

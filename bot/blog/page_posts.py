@@ -81,7 +81,7 @@ def retry_page_post(store: Store, entry_id: int, by: str, now: float | None = No
     row = store.entry(entry_id)
     if row is None or row["page_job_id"] is None:
         raise PublishingError(f"blog entry {entry_id} has no Page post to retry")
-    if not store.requeue_job(row["page_job_id"], now):
+    if not store.jobs.requeue(row["page_job_id"], now):
         raise PublishingError(f"blog entry {entry_id}'s Page post is {page_status(row)}, not failed or dead")
     audit(store, by, "retry_post", f"blog entry {entry_id}", now=now)
 

@@ -60,7 +60,7 @@ def queue_urgent_alert(store: Store, settings: Settings, question: dict, now: fl
                     question["id"])
         return
     subject, body = urgent_email(settings, question)
-    store.queue_email(subject, body, now, dedupe_key=f"urgent:{question['id']}")
+    store.emails.queue(subject, body, now, dedupe_key=f"urgent:{question['id']}")
     log.warning("question %d looks urgent; the admins are e-mailed", question["id"])
 
 
@@ -88,8 +88,8 @@ class EmailAlerts:
 
     def _deliver(self, subject: str, body: str) -> None:
         now = self._clock()
-        if not self.store.email_queued_since(subject, now - REPEAT_DAMPING_SECONDS):
-            self.store.queue_email(subject, body, now)
+        if not self.store.emails.queued_since(subject, now - REPEAT_DAMPING_SECONDS):
+            self.store.emails.queue(subject, body, now)
 
 
 class AdminMailer:
@@ -131,7 +131,7 @@ class AdminMailer:
 
     def run(self, now: float) -> bool:
         """Wake the sending thread when e-mails are due; never waits on SMTP."""
-        if self._thread and self.store.has_due_email(now):
+        if self._thread and self.store.emails.has_due(now):
             self._idle.clear()
             self._wake.set()
         return False  # the sending happens elsewhere: nothing for the loop to hurry about
@@ -145,14 +145,14 @@ class AdminMailer:
         server = parse_smtp_url(self.settings.smtp_url)
         sender = server.sender(self.settings.smtp_from)
         sent = 0
-        for email in self.store.due_emails(now):
+        for email in self.store.emails.due(now):
             try:
                 send_email(server, sender, self.settings.admin_emails, email.subject, email.body,
                            timeout=self.timeout)
             except MailError as exc:
                 self._failed(email.id, email.attempts + 1, str(exc), now)
                 continue
-            self.store.finish_email(email.id, self._clock())
+            self.store.emails.finish(email.id, self._clock())
             log.info("admin e-mail %d sent to %d address(es)", email.id, len(self.settings.admin_emails))
             sent += 1
         return sent
@@ -172,9 +172,9 @@ class AdminMailer:
                 self._idle.set()
     def _failed(self, email_id: int, attempts: int, error: str, now: float) -> None:
         if attempts >= MAX_ATTEMPTS:
-            self.store.finish_email(email_id, now, error=error)
+            self.store.emails.finish(email_id, now, error=error)
             log.error("admin e-mail %d gave up after %d attempts: %s", email_id, attempts, error)
             return
         delay = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** (attempts - 1)) * (0.5 + random.random() / 2)
-        self.store.finish_email(email_id, now, error=error, retry_at=now + delay)
+        self.store.emails.finish(email_id, now, error=error, retry_at=now + delay)
         log.warning("admin e-mail %d not sent (attempt %d), next try in %.0f s: %s", email_id, attempts, delay, error)

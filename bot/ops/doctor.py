@@ -73,7 +73,7 @@ def _sending(settings: Settings, store: Store, now: float) -> list[Finding]:
     until = held_until(store, now)
     if until:
         found.append(Finding("note", "sending", f"Meta rate limit: sending resumes at {_when(until)}"))
-    counts = store.job_counts()
+    counts = store.jobs.counts()
     stuck = counts.get("failed", 0) + counts.get("dead", 0)
     if stuck:
         found.append(Finding("note", "sending", f"{stuck} job(s) failed or were refused by Meta; "

@@ -93,7 +93,7 @@ def retry_reply(store: Store, reply_id: int, actor: str, *, now: float | None = 
         closed = window_closed(store, reply, now)
         if closed:
             raise ReplyError(f"reply {reply_id} can no longer be sent: {closed}")
-        store.requeue_job(reply["job_id"], now)
+        store.jobs.requeue(reply["job_id"], now)
         store.reopen_reply(reply_id, now)
         audit(store, actor, "retry_reply", f"reply {reply_id}", now=now)
 

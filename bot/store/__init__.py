@@ -20,17 +20,20 @@ from typing import Iterator
 from bot.store.accounts import Accounts
 from bot.store.audit import AuditLog
 from bot.store.intake import Delivery, IntakeQueries, NewQuestion
-from bot.store.outbox import OutboxQueries
+from bot.store.emails import AdminEmails
+from bot.store.leases import Leases
+from bot.store.outbox import OutboxJobs
 from bot.store.publishing import PublishingQueries
 from bot.store.replies import ReplyQueries
-from bot.store.upkeep import UpkeepQueries
+from bot.store.retention import Retention
+from bot.store.state import KeyValues
 
 __all__ = ["Delivery", "NewQuestion", "Store", "MIGRATIONS_DIR"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-class Store(IntakeQueries, OutboxQueries, PublishingQueries, ReplyQueries, UpkeepQueries):
+class Store(IntakeQueries, PublishingQueries, ReplyQueries):
     """The database: connections and transactions, with one repository per subject as attributes.
 
     Safe to share across threads; each thread gets its own connection.
@@ -48,8 +51,13 @@ class Store(IntakeQueries, OutboxQueries, PublishingQueries, ReplyQueries, Upkee
         # handler, which sleeps in steps of up to 100 ms; other processes still meet
         # the busy timeout.
         self._write_lock = threading.RLock()
+        self.jobs = OutboxJobs(self)
+        self.leases = Leases(self)
+        self.state = KeyValues(self)
         self.accounts = Accounts(self)
         self.audit = AuditLog(self)
+        self.emails = AdminEmails(self)
+        self.retention = Retention(self)
 
     @property
     def conn(self) -> sqlite3.Connection:

@@ -31,9 +31,9 @@ def health():
     return render_template(
         "admin/health.html", settings=settings, checks=stored_checks(store), pause=pause, now=now,
         pause_lifts=bool(pause) and pause.token_fingerprint != token_fingerprint(settings.page_token),
-        held_until=held_until(store, now), counts=store.job_counts(), feed_name=_feed_name(settings.blog_feed_url),
+        held_until=held_until(store, now), counts=store.jobs.counts(), feed_name=_feed_name(settings.blog_feed_url),
         feed=store.feed_state(settings.blog_feed_url) if settings.blog_feed_url else None,
-        failures=[_failure(job) for job in store.failed_jobs(RECENT_FAILURES)],
+        failures=[_failure(job) for job in store.jobs.failed(RECENT_FAILURES)],
         calls=[{**c, "what": call_kind(c)} for c in store.graph_calls(RECENT_CALLS)] if settings.dry_run else [],
     )
 
