@@ -16,7 +16,7 @@ from bot.outbox.pause import hold_sending, pause_sending
 from bot.replies.review import approve_reply
 from bot.replies.suggest import suggest_replies
 from bot.store import NewQuestion
-from bot.store.publishing import NewEntry
+from bot.store.blog import NewEntry
 from tests.conftest import PAGE_ID, base_env
 from tests.fakes.fake_graph import FakeGraph
 from tests.publishing_support import live_settings
@@ -303,7 +303,7 @@ def test_failed_and_expired_replies_show_why(app, client):
 # -- posts --------------------------------------------------------------------------------------------
 
 def entry(app, title: str, status: str, **extra) -> int:
-    return app.extensions["groupbot"].store.insert_entry(NewEntry(
+    return app.extensions["groupbot"].store.blog.insert_entry(NewEntry(
         entry_key=f"https://blog.example/{title}", guid=None, link=f"https://blog.example/{title}/", title=title,
         published_at=time.time(), page_status=status, page_message=f"{title}\n\nhttps://blog.example/{title}/",
         group_draft=f"{title}\n\nText 619-569-1768", **extra), time.time())
@@ -323,7 +323,7 @@ def test_a_post_waiting_for_approval_is_approved_from_the_posts_page(tmp_path):
     assert "Post approved; it is being published on the Page." in response.text
     assert "Queued; it goes out in a moment." in response.text
     store = app.extensions["groupbot"].store
-    assert store.entry(entry_id)["approved_by"] == EMAIL
+    assert store.blog.entry(entry_id).approved_by == EMAIL
     assert store.audit.newest()[0].action == "approve_post"
 
 
@@ -335,7 +335,7 @@ def test_a_group_post_address_must_be_on_facebook(app, client):
                           data={"csrf_token": token, "url": "javascript:alert(1)"})
     assert refused.status_code == 400 and "That is not a Facebook address." in refused.text
     assert 'name="back" value="/admin/posts"' in refused.text
-    assert app.extensions["groupbot"].store.entry(entry_id)["group_status"] == "draft"
+    assert app.extensions["groupbot"].store.blog.entry(entry_id).group_status == "draft"
     done = client.post(f"/admin/posts/{entry_id}/group-posted",
                        data={"csrf_token": token, "url": "", "back": "/admin/posts"}, follow_redirects=True)
     assert "Marked as posted in the Group." in done.text and f"Posted in the Group by {EMAIL}" in done.text

@@ -110,7 +110,7 @@ def test_websub_subscribes_at_the_advertised_hub_and_its_push_brings_the_new_ent
     [subscription] = blog.subscriptions
     assert (subscription.callback, subscription.topic) == (f"{url}/webhooks/blog", blog.feed_url)
     assert blog.hub_verify(subscription.callback) is True
-    assert store.websub_subscriptions()[0].state == "verified"
+    assert store.blog.websub_subscriptions()[0].state == "verified"
 
     publish_new_entry(blog)
     assert blog.hub_publish() == [202]
@@ -144,7 +144,7 @@ def test_websub_checks_are_answered_only_for_our_topic(served, blog):
 
     assert (ours.status_code, ours.text) == (200, "c-123")
     assert (other.status_code, leave.status_code) == (404, 404)
-    assert store.websub_subscriptions()[0].expires_at == pytest.approx(time.time() + 600, abs=30)
+    assert store.blog.websub_subscriptions()[0].expires_at == pytest.approx(time.time() + 600, abs=30)
 
 
 def test_a_push_not_signed_with_our_hub_secret_is_refused(served, blog):

@@ -57,7 +57,7 @@ def test_an_interrupted_dry_run_post_is_adopted_not_recorded_twice(tmp_path):
 
     publisher.outbox.process_due(time.time() + 60)
 
-    assert len(store.graph_calls(method="POST")) == 1
+    assert len(store.graph_calls.recent(method="POST")) == 1
     assert list_posts(store)[0]["page_status"] == "posted"
     store.close()
 

@@ -130,7 +130,7 @@ class Dispatcher:
     def _poll_due(self, now: float) -> bool:
         if self.store.state.get(POLL_REQUEST_KEY):
             return True
-        state = self.store.feed_state(self.settings.blog_feed_url)
+        state = self.store.blog.feed_state(self.settings.blog_feed_url)
         last = state.last_polled_at if state else None
         return last is None or not 0 <= now - last < self.settings.poll_interval
 

@@ -20,10 +20,11 @@ from typing import Iterator
 from bot.store.accounts import Accounts
 from bot.store.audit import AuditLog
 from bot.store.intake import Delivery, IntakeQueries, NewQuestion
+from bot.store.blog import Blog
 from bot.store.emails import AdminEmails
+from bot.store.graph_calls import GraphCalls
 from bot.store.leases import Leases
 from bot.store.outbox import OutboxJobs
-from bot.store.publishing import PublishingQueries
 from bot.store.replies import ReplyQueries
 from bot.store.retention import Retention
 from bot.store.state import KeyValues
@@ -33,7 +34,7 @@ __all__ = ["Delivery", "NewQuestion", "Store", "MIGRATIONS_DIR"]
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-class Store(IntakeQueries, PublishingQueries, ReplyQueries):
+class Store(IntakeQueries, ReplyQueries):
     """The database: connections and transactions, with one repository per subject as attributes.
 
     Safe to share across threads; each thread gets its own connection.
@@ -54,6 +55,8 @@ class Store(IntakeQueries, PublishingQueries, ReplyQueries):
         self.jobs = OutboxJobs(self)
         self.leases = Leases(self)
         self.state = KeyValues(self)
+        self.blog = Blog(self)
+        self.graph_calls = GraphCalls(self)
         self.accounts = Accounts(self)
         self.audit = AuditLog(self)
         self.emails = AdminEmails(self)
