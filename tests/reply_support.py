@@ -12,6 +12,7 @@ from bot.intake.deliveries import process_deliveries
 from bot.replies.windows import expire_overdue
 from bot.runtime.assemble import assemble
 from bot.store import Store
+from bot.store.replies import Reply
 from tests.fakes.fake_graph import FakeGraph
 from tests.publishing_support import graph_for, live_settings
 
@@ -64,7 +65,7 @@ class Desk:
 
     def deliver(self, *payloads: dict) -> None:
         """Commit deliveries as the webhook does."""
-        self.store.insert_deliveries([(json.dumps(p).encode(), time.time()) for p in payloads])
+        self.store.deliveries.insert([(json.dumps(p).encode(), time.time()) for p in payloads])
 
     def step(self, now: float | None = None) -> None:
         """One worker pass over the reply pipeline: parse, judge, expire, send what is due."""
@@ -74,8 +75,8 @@ class Desk:
         expire_overdue(self.store, now)
         self.publisher.outbox.process_due(now)
 
-    def only_reply(self) -> dict:
-        [reply] = self.store.list_replies()
+    def only_reply(self) -> Reply:
+        [reply] = self.store.replies.triaged()
         return reply
 
 

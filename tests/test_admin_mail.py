@@ -37,7 +37,7 @@ def desk(tmp_path, fake, sink):
 def test_an_urgent_message_emails_the_admins_with_only_its_first_words(desk, sink):
     desk.deliver(message(URGENT_TEXT))
     desk.step()
-    question_id = desk.store.triaged_questions()[0]["id"]
+    question_id = desk.store.questions.triaged()[0].id
 
     assert AdminMailer(desk.settings, desk.store).send_due(time.time()) == 1
 

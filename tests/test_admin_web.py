@@ -150,7 +150,7 @@ def test_admin_pages_send_a_strict_policy_and_are_not_cached(client):
 
 def test_member_html_is_shown_as_text(app, client):
     store = app.extensions["groupbot"].store
-    store.insert_question(NewQuestion(
+    store.questions.insert(NewQuestion(
         source="page_comment", external_id="1_2", author_id="9", author_name="<b>x</b>",
         text="<img src=x onerror=alert(1)><script>alert(2)</script>", event_time=1_800_000_000.0,
     ), time.time())
@@ -190,8 +190,8 @@ def test_a_broken_faq_file_is_reported_on_the_page(tmp_path):
 def ask(app, text: str, *, source: str = "group_comment", name: str = "Maria Lopez", at: float | None = None) -> int:
     """Store a member's question and let the bot judge it, as the worker does; returns the question id."""
     services = app.extensions["groupbot"]
-    number = services.store.count_questions() + 1
-    question_id = services.store.insert_question(NewQuestion(
+    number = services.store.questions.count() + 1
+    question_id = services.store.questions.insert(NewQuestion(
         source=source, external_id=f"777_{number}", author_id=str(5550000 + number), author_name=name, text=text,
         event_time=time.time() if at is None else at,
     ), time.time())
@@ -200,7 +200,7 @@ def ask(app, text: str, *, source: str = "group_comment", name: str = "Maria Lop
 
 
 def reply_of(app, question_id: int) -> dict:
-    return app.extensions["groupbot"].store.reply_of_question(question_id)
+    return app.extensions["groupbot"].store.replies.of_question(question_id)
 
 
 def test_pending_lists_urgent_first_then_the_closest_deadline(app, client):
@@ -214,19 +214,19 @@ def test_pending_lists_urgent_first_then_the_closest_deadline(app, client):
     assert order == sorted(order) and "Just Thanks" not in page
     assert re.search(r"Pending <span class=\"count\">3</span>", page) and "All <span class=\"count\">4</span>" in page
     assert "3 days 23 h left" in page or "3 days 22 h left" in page
-    assert {reply_of(app, q)["status"] for q in (later, sooner, urgent)} == {"pending"}
+    assert {reply_of(app, q).status for q in (later, sooner, urgent)} == {"pending"}
     assert "No reply suggested" in client.get("/admin/?show=all").text
 
 
 def test_approving_sends_the_edited_text_audits_it_and_goes_back(app, client):
-    reply_id = reply_of(app, ask(app, "cual es su numero?"))["id"]
+    reply_id = reply_of(app, ask(app, "cual es su numero?")).id
     sign_in(client)
     token = csrf_token(client.get("/admin/").text)
     response = client.post(f"/admin/replies/{reply_id}/approve",
                            data={"csrf_token": token, "text": "  Texto editado.  ", "back": "/admin/?show=pending"})
     assert response.status_code == 302 and response.headers["Location"] == "/admin/?show=pending"
-    reply = app.extensions["groupbot"].store.get_reply(reply_id)
-    assert (reply["status"], reply["text"], reply["approved_by"]) == ("approved", "Texto editado.", EMAIL)
+    reply = app.extensions["groupbot"].store.replies.get(reply_id)
+    assert (reply.status, reply.text, reply.approved_by) == ("approved", "Texto editado.", EMAIL)
     entry = app.extensions["groupbot"].store.audit.newest()[0]
     assert (entry.actor, entry.action, entry.detail) == (EMAIL, "approve_reply", "with edited text")
     page = client.get("/admin/?show=pending").text
@@ -239,15 +239,15 @@ def test_approving_the_suggestion_unchanged_sends_it_as_suggested(app, client):
     reply = reply_of(app, ask(app, "cual es su numero?"))
     sign_in(client)
     token = csrf_token(client.get("/admin/").text)
-    as_a_browser_sends_it = reply["text"].replace("\n", "\r\n")
-    client.post(f"/admin/replies/{reply['id']}/approve", data={"csrf_token": token, "text": as_a_browser_sends_it})
+    as_a_browser_sends_it = reply.text.replace("\n", "\r\n")
+    client.post(f"/admin/replies/{reply.id}/approve", data={"csrf_token": token, "text": as_a_browser_sends_it})
     store = app.extensions["groupbot"].store
-    assert store.get_reply(reply["id"])["text"] == reply["text"] and "\n\n" in reply["text"]
+    assert store.replies.get(reply.id).text == reply.text and "\n\n" in reply.text
     assert store.audit.newest()[0].detail == ""
 
 
 def test_an_action_that_cannot_be_done_says_why_and_changes_nothing(app, client):
-    reply_id = reply_of(app, ask(app, "cual es su numero?"))["id"]
+    reply_id = reply_of(app, ask(app, "cual es su numero?")).id
     sign_in(client)
     token = csrf_token(client.get("/admin/").text)
     client.post(f"/admin/replies/{reply_id}/reject", data={"csrf_token": token})
@@ -257,11 +257,11 @@ def test_an_action_that_cannot_be_done_says_why_and_changes_nothing(app, client)
     assert f'role="alert">Reply {reply_id} is rejected, not pending.</p>' in response.text
     empty = client.post(f"/admin/replies/{reply_id + 1000}/approve", data={"csrf_token": token}, follow_redirects=True)
     assert f"There is no reply {reply_id + 1000}." in empty.text
-    assert app.extensions["groupbot"].store.get_reply(reply_id)["status"] == "rejected"
+    assert app.extensions["groupbot"].store.replies.get(reply_id).status == "rejected"
 
 
 def test_the_way_back_after_an_action_stays_on_the_dashboard(app, client):
-    reply_id = reply_of(app, ask(app, "cual es su numero?"))["id"]
+    reply_id = reply_of(app, ask(app, "cual es su numero?")).id
     sign_in(client)
     token = csrf_token(client.get("/admin/").text)
     response = client.post(f"/admin/replies/{reply_id}/reject",
@@ -285,14 +285,14 @@ def test_a_page_comment_with_personal_data_can_be_hidden(app, client):
 
 def test_failed_and_expired_replies_show_why(app, client):
     store = app.extensions["groupbot"].store
-    failed = reply_of(app, ask(app, "cual es su numero?"))["id"]
+    failed = reply_of(app, ask(app, "cual es su numero?")).id
     approve_reply(store, failed, "test", None)
-    store.close_reply(failed, "failed", time.time(), error="(#100) Invalid parameter (code 100, http 400)",
-                      from_statuses=("approved",))
+    store.replies.close(failed, "failed", time.time(), error="(#100) Invalid parameter (code 100, http 400)",
+                        from_statuses=("approved",))
     old = ask(app, "cual es su numero?", source="messenger", at=time.time() - 25 * 3600)
     sign_in(client)
     token = csrf_token(client.get("/admin/").text)
-    expired = reply_of(app, old)["id"]
+    expired = reply_of(app, old).id
     client.post(f"/admin/replies/{expired}/approve", data={"csrf_token": token})
     page = client.get("/admin/?show=failed").text
     assert "Failed. Meta said: (#100) Invalid parameter (code 100, http 400)" in page
@@ -365,7 +365,7 @@ def test_only_web_links_are_linked():
 
 def test_health_in_dry_run_shows_no_token_and_the_recorded_calls(app, client):
     store = app.extensions["groupbot"].store
-    reply_id = reply_of(app, ask(app, "cual es su numero?"))["id"]
+    reply_id = reply_of(app, ask(app, "cual es su numero?")).id
     approve_reply(store, reply_id, "test", None)
     RecordingGraph(store, PAGE_ID).private_reply("777_1", "hola")
     sign_in(client)
@@ -412,9 +412,9 @@ def test_stats_draws_an_accessible_chart_with_a_table_of_the_same_numbers(app, c
     store = app.extensions["groupbot"].store
     for text in ("cual es su numero?", "what is your phone number", "how much is a consultation?", "gracias!"):
         ask(app, text)
-    reply_id = store.list_replies(status="pending")[0]["id"]
+    reply_id = store.replies.triaged(status="pending")[0].id
     approve_reply(store, reply_id, "test", None)
-    store.mark_reply_sent(reply_id, "m_1", None, time.time() + 300)
+    store.replies.mark_sent(reply_id, "m_1", None, time.time() + 300)
     sign_in(client)
     page = client.get("/admin/stats").text
     for size, box in (("wide", "0 0 640 280"), ("narrow", "0 0 360 240")):

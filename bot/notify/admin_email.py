@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.notify.alerts import set_alert_delivery
 from bot.notify.smtp import MailError, parse_smtp_url, send_email
 from bot.store import Store
+from bot.store.questions import WaitingQuestion
 
 log = logging.getLogger(__name__)
 
@@ -42,26 +43,26 @@ def first_words(text: str, count: int = FIRST_WORDS) -> str:
     return shown + (" …" if len(words) > count else "")
 
 
-def urgent_email(settings: Settings, question: dict) -> tuple[str, str]:
+def urgent_email(settings: Settings, question: WaitingQuestion) -> tuple[str, str]:
     """Subject and body of the alert for an urgent question (no name, only the first words)."""
-    where = SOURCE_NAMES.get(question["source"], question["source"])
-    subject = f"Urgent question #{question['id']} ({where})"
+    where = SOURCE_NAMES.get(question.source, question.source)
+    subject = f"Urgent question #{question.id} ({where})"
     body = (f"A member's message looks urgent: someone detained, ICE at the door, or a hearing or removal "
-            f"within days.\n\nQuestion #{question['id']}, {where}.\nFirst words: \"{first_words(question['text'])}\"\n\n"
+            f"within days.\n\nQuestion #{question.id}, {where}.\nFirst words: \"{first_words(question.text)}\"\n\n"
             f"Read it and answer in the dashboard: {settings.public_url}/admin/\n\n"
             "This e-mail carries only the first words of the message, for the member's privacy.")
     return subject, body
 
 
-def queue_urgent_alert(store: Store, settings: Settings, question: dict, now: float) -> None:
+def queue_urgent_alert(store: Store, settings: Settings, question: WaitingQuestion, now: float) -> None:
     """Queue the e-mail for an urgent question (joins the caller's transaction); logs when none is set up."""
     if not email_configured(settings):
         log.warning("question %d looks urgent; set ADMIN_EMAILS and SMTP_URL to be e-mailed at once",
-                    question["id"])
+                    question.id)
         return
     subject, body = urgent_email(settings, question)
-    store.emails.queue(subject, body, now, dedupe_key=f"urgent:{question['id']}")
-    log.warning("question %d looks urgent; the admins are e-mailed", question["id"])
+    store.emails.queue(subject, body, now, dedupe_key=f"urgent:{question.id}")
+    log.warning("question %d looks urgent; the admins are e-mailed", question.id)
 
 
 class EmailAlerts:

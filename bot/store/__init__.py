@@ -1,7 +1,7 @@
 """SQLite storage: schema, migrations, and every SQL statement groupbot runs.
 
 ``Store`` owns the connections; the statements live in one repository per subject
-(``store.accounts``, ``store.audit``, ...), each returning frozen dataclasses, never rows.
+(``store.questions``, ``store.jobs``, ...), each returning frozen dataclasses, never rows.
 Every method that stamps a time takes ``now`` from its caller. One connection per thread: SQLite
 connections must not be shared across threads without a lock, and a lock would
 serialise the readers that WAL lets run in parallel. Writes happen inside
@@ -19,13 +19,16 @@ from typing import Iterator
 
 from bot.store.accounts import Accounts
 from bot.store.audit import AuditLog
-from bot.store.intake import Delivery, IntakeQueries, NewQuestion
 from bot.store.blog import Blog
+from bot.store.dashboard import Dashboard
+from bot.store.echoes import PageEchoes
 from bot.store.emails import AdminEmails
 from bot.store.graph_calls import GraphCalls
+from bot.store.intake import Deliveries, Delivery, NewQuestion
 from bot.store.leases import Leases
 from bot.store.outbox import OutboxJobs
-from bot.store.replies import ReplyQueries
+from bot.store.questions import Questions
+from bot.store.replies import Replies
 from bot.store.retention import Retention
 from bot.store.state import KeyValues
 
@@ -34,7 +37,7 @@ __all__ = ["Delivery", "NewQuestion", "Store", "MIGRATIONS_DIR"]
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-class Store(IntakeQueries, ReplyQueries):
+class Store:
     """The database: connections and transactions, with one repository per subject as attributes.
 
     Safe to share across threads; each thread gets its own connection.
@@ -52,6 +55,11 @@ class Store(IntakeQueries, ReplyQueries):
         # handler, which sleeps in steps of up to 100 ms; other processes still meet
         # the busy timeout.
         self._write_lock = threading.RLock()
+        self.deliveries = Deliveries(self)
+        self.questions = Questions(self)
+        self.replies = Replies(self)
+        self.echoes = PageEchoes(self)
+        self.dashboard = Dashboard(self)
         self.jobs = OutboxJobs(self)
         self.leases = Leases(self)
         self.state = KeyValues(self)
