@@ -65,7 +65,7 @@ def poll_feed(store: Store, settings: Settings, now: float, *, session: requests
         if result.status == "ok":
             _record_entries(store, settings, result.entries, first_run, now, report)
         store.blog.record_poll(url, now, status=result.status, etag=result.etag, last_modified=result.last_modified,
-                          hub_url=result.hub_url, self_url=result.self_url)
+                               hub_url=result.hub_url, self_url=result.self_url)
     if report.new_entries or first_run:
         log.info("feed polled: %d entries, %d new (%d queued for the Page, %d awaiting approval)%s",
                  len(result.entries), report.new_entries, report.queued, report.awaiting_approval,

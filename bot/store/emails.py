@@ -62,7 +62,7 @@ class AdminEmails(Repository):
                                  " LIMIT 1", (now,)).fetchone() is not None
 
     def finish(self, email_id: int, now: float, *, error: str | None = None,
-                     retry_at: float | None = None) -> None:
+               retry_at: float | None = None) -> None:
         """Record an attempt: sent (no error), retried at `retry_at`, or failed for good."""
         status = "sent" if error is None else "pending" if retry_at is not None else "failed"
         with self._store.writing() as conn:

@@ -25,7 +25,7 @@ class GraphCalls(Repository):
     """The Graph calls dry-run recorded instead of sending, newest first."""
 
     def record(self, method: str, path: str, params: dict, now: float,
-                          result_id: Callable[[int], str | None]) -> tuple[int, str | None]:
+               result_id: Callable[[int], str | None]) -> tuple[int, str | None]:
         """Store a Graph call that dry-run did not send; returns its number and the id made for it."""
         with self._store.writing() as conn:
             call_id = conn.execute(

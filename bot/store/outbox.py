@@ -61,7 +61,7 @@ class OutboxJobs(Repository):
         return _job(row) if row else None
 
     def finish(self, job_id: int, holder: str, status: str, now: float, *, result: dict | None = None,
-                   error: str | None = None) -> bool:
+               error: str | None = None) -> bool:
         """End a job this holder is sending (sent, failed or dead); False if it lost the lease meanwhile."""
         cursor = self.conn.execute(
             "UPDATE outbox_jobs SET status = ?, result = ?, last_error = ?, uncertain = 0, lease_holder = NULL,"
@@ -72,7 +72,7 @@ class OutboxJobs(Repository):
         return cursor.rowcount == 1
 
     def retry_later(self, job_id: int, holder: str, next_attempt_at: float, error: str, *,
-                        uncertain: bool, now: float) -> bool:
+                    uncertain: bool, now: float) -> bool:
         """Put a job this holder is sending back to 'pending' for a later attempt."""
         cursor = self.conn.execute(
             "UPDATE outbox_jobs SET status = 'pending', next_attempt_at = ?, last_error = ?, uncertain = ?,"
