@@ -21,6 +21,7 @@ from bot.replies.windows import expire_overdue
 from bot.runtime.assemble import assemble
 from bot.runtime.dispatcher import Dispatcher
 from bot.store import Store
+from bot.store.replies import Reply
 from tests.support import network_guard as guard
 from tests.support.groupbot import APP_SECRET, PAGE_ID, REPO_ROOT, VERIFY_TOKEN, GroupbotServer
 
@@ -161,7 +162,7 @@ def settings(tmp_path: Path) -> Settings:
 def store(settings: Settings):
     """A migrated SQLite store in tmp_path."""
     db = Store(settings.database_path)
-    db.migrate()
+    db.migrate(time.time())
     yield db
     db.close()
 
@@ -220,7 +221,7 @@ class Desk:
 
     def deliver(self, *payloads: dict) -> None:
         """Commit deliveries as the webhook does."""
-        self.store.insert_deliveries([(json.dumps(p).encode(), time.time()) for p in payloads])
+        self.store.deliveries.insert([(json.dumps(p).encode(), time.time()) for p in payloads])
 
     def step(self, now: float | None = None) -> None:
         """One worker pass over the reply pipeline: parse, judge, expire, send what is due."""
@@ -230,8 +231,8 @@ class Desk:
         expire_overdue(self.store, now)
         self.publisher.outbox.process_due(now)
 
-    def only_reply(self) -> dict:
-        [reply] = self.store.list_replies()
+    def only_reply(self) -> Reply:
+        [reply] = self.store.replies.triaged()
         return reply
 
 
@@ -244,7 +245,7 @@ def make_desk():
     def make(tmp_path: Path, fake: FakeGraph, **extra: str) -> Desk:
         settings = _live_settings(tmp_path / "var", fake, None, **extra)
         store = Store(settings.database_path)
-        store.migrate()
+        store.migrate(time.time())
         desks.append(Desk(settings, store))
         return desks[-1]
 

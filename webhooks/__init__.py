@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Callable, Mapping
 
 from flask import Flask
@@ -32,7 +33,7 @@ def create_app(
     settings = config if isinstance(config, Settings) else Settings.from_env(config)
     if store is None:
         store = Store(settings.database_path, synchronous=settings.sqlite_synchronous)
-        store.migrate()
+        store.migrate(time.time())
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
     app.extensions["groupbot"] = Services(settings, store, DeliveryWriter(store, on_commit=on_delivery))

@@ -108,13 +108,13 @@ def add_admin(store: Store, email: str, password: str, *, actor: str) -> bool:
         raise AccountError(f"password refused: {problem}")
     password_hash = generate_password_hash(password)
     with store.transaction():
-        existing = store.get_admin(email)
+        existing = store.accounts.get_admin(email)
         if existing is None:
-            store.insert_admin(email, password_hash, time.time())
+            store.accounts.insert_admin(email, password_hash, time.time())
             audit(store, actor, "admin_added", email)
             return True
-        store.set_admin_password(existing["id"], password_hash)
-        ended = store.delete_sessions_of(existing["id"])
+        store.accounts.set_admin_password(existing.id, password_hash)
+        ended = store.accounts.delete_sessions_of(existing.id)
         audit(store, actor, "password_changed", email, f"{ended} sessions ended")
     return False
 
@@ -123,12 +123,12 @@ def remove_admin(store: Store, email: str, *, actor: str) -> None:
     """Delete an admin and their sessions; AccountError if unknown or the last one."""
     email = normalize_email(email)
     with store.transaction():
-        existing = store.get_admin(email)
+        existing = store.accounts.get_admin(email)
         if existing is None:
             raise AccountError(f"no admin {email}")
-        if store.count_admins() == 1:
+        if store.accounts.count_admins() == 1:
             raise AccountError(f"refusing to remove the last admin ({email}); add another first")
-        store.delete_admin(existing["id"])
+        store.accounts.delete_admin(existing.id)
         audit(store, actor, "admin_removed", email)
 
 
@@ -138,14 +138,14 @@ def ensure_first_admin(store: Store) -> tuple[str, str] | None:
     Returns (email, password) when it created the account, so the caller can show the
     password once; None when an admin already exists. Safe with several processes.
     """
-    if store.count_admins():
+    if store.accounts.count_admins():
         return None
     password = generate_password(FIRST_ADMIN_EMAIL)
     password_hash = generate_password_hash(password)
     with store.transaction():
-        if store.count_admins():
+        if store.accounts.count_admins():
             return None
-        store.insert_admin(FIRST_ADMIN_EMAIL, password_hash, time.time())
+        store.accounts.insert_admin(FIRST_ADMIN_EMAIL, password_hash, time.time())
         audit(store, "groupbot", "admin_added", FIRST_ADMIN_EMAIL, "first admin, random password")
     return FIRST_ADMIN_EMAIL, password
 
@@ -168,24 +168,24 @@ def sign_in(store: Store, email: str, password: str, address: str, *, now: float
     # The attempt is recorded as a failure before the (slow) password check and withdrawn on
     # success: parallel guesses cannot all slip under the limit.
     with store.transaction():
-        store.delete_sign_in_failures_before(now - FAILURE_WINDOW_SECONDS)
+        store.accounts.delete_sign_in_failures_before(now - FAILURE_WINDOW_SECONDS)
         wait = _throttle_wait(store, key, address, now)
         if wait:
             log.warning("sign-in throttled from %s", address)
             return SignIn(retry_after=wait)
-        store.record_sign_in_failure(key, address, now)
-    account = store.get_admin(key)
-    stored_hash = account["password_hash"] if account else _decoy_hash()
+        store.accounts.record_sign_in_failure(key, address, now)
+    account = store.accounts.get_admin(key)
+    stored_hash = account.password_hash if account else _decoy_hash()
     if not check_password_hash(stored_hash, password or "") or account is None:
         log.info("sign-in refused from %s: wrong email or password", address)
         return SignIn()
-    admin = Admin(account["id"], account["email"])
+    admin = Admin(account.id, account.email)
     token = secrets.token_urlsafe(32)
     with store.transaction():
-        store.clear_sign_in_failures(key)
-        store.delete_expired_sessions(now)
-        store.insert_session(_token_hash(token), admin.id, now, now + SESSION_SECONDS)
-        store.note_sign_in(admin.id, now)
+        store.accounts.clear_sign_in_failures(key)
+        store.accounts.delete_expired_sessions(now)
+        store.accounts.insert_session(_token_hash(token), admin.id, now, now + SESSION_SECONDS)
+        store.accounts.note_sign_in(admin.id, now)
         audit(store, admin.email, "sign_in", admin.email, f"from {address}", now=now)
     return SignIn(admin=admin, token=token)
 
@@ -194,8 +194,8 @@ def session_admin(store: Store, token: str | None, *, now: float | None = None) 
     """The admin a session token belongs to; None when unknown, ended or expired."""
     if not token:
         return None
-    row = store.session_admin(_token_hash(token), time.time() if now is None else now)
-    return Admin(row["id"], row["email"]) if row else None
+    row = store.accounts.session_admin(_token_hash(token), time.time() if now is None else now)
+    return Admin(row.id, row.email) if row else None
 
 
 def end_session(store: Store, token: str | None) -> None:
@@ -204,7 +204,7 @@ def end_session(store: Store, token: str | None) -> None:
         return
     with store.transaction():
         admin = session_admin(store, token)
-        store.delete_session(_token_hash(token))
+        store.accounts.delete_session(_token_hash(token))
         if admin:
             audit(store, admin.email, "sign_out", admin.email)
 
@@ -219,7 +219,7 @@ def audit(
     member text and secrets out of ``detail``: it is shown to every admin and kept.
     """
     at = time.time() if now is None else now
-    store.insert_audit(at, str(actor), str(action), str(subject), str(detail)[:MAX_DETAIL_CHARS])
+    store.audit.add(at, str(actor), str(action), str(subject), str(detail)[:MAX_DETAIL_CHARS])
 
 
 def _throttle_wait(store: Store, email: str, address: str, now: float) -> int:
@@ -228,7 +228,7 @@ def _throttle_wait(store: Store, email: str, address: str, now: float) -> int:
     wait = 0.0
     limits = (("email", email, MAX_FAILURES_PER_EMAIL), ("address", address, MAX_FAILURES_PER_ADDRESS))
     for column, value, limit in limits:
-        failures = store.sign_in_failures_since(column, value, since)
+        failures = store.accounts.sign_in_failures_since(column, value, since)
         if len(failures) >= limit:
             wait = max(wait, failures[-limit] + FAILURE_WINDOW_SECONDS - now)
     return int(wait) + 1 if wait > 0 else 0

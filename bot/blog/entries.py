@@ -18,7 +18,7 @@ from bot.blog.page_posts import page_status, queue_page_post
 from bot.config import Settings
 from bot.outbox.pause import current_pause
 from bot.store import Store
-from bot.store.publishing import NewEntry
+from bot.store.blog import Entry, NewEntry
 
 log = logging.getLogger(__name__)
 
@@ -53,19 +53,19 @@ def poll_feed(store: Store, settings: Settings, now: float, *, session: requests
     url = settings.blog_feed_url
     if not url:
         return PollReport("error", "BLOG_FEED_URL is not set")
-    state = store.feed_state(url)
+    state = store.blog.feed_state(url)
     first_run = state is None or not state.initialized
     result = fetch_feed(url, etag=None if first_run else state.etag,
                         last_modified=None if first_run else state.last_modified, session=session, timeout=timeout)
     if result.status == "error":
-        store.record_poll(url, now, status="error", error=result.error)
+        store.blog.record_poll(url, now, status="error", error=result.error)
         return PollReport("error", result.error, first_run=first_run)
     with store.transaction():
         report = PollReport(result.status, first_run=first_run)
         if result.status == "ok":
             _record_entries(store, settings, result.entries, first_run, now, report)
-        store.record_poll(url, now, status=result.status, etag=result.etag, last_modified=result.last_modified,
-                          hub_url=result.hub_url, self_url=result.self_url)
+        store.blog.record_poll(url, now, status=result.status, etag=result.etag, last_modified=result.last_modified,
+                               hub_url=result.hub_url, self_url=result.self_url)
     if report.new_entries or first_run:
         log.info("feed polled: %d entries, %d new (%d queued for the Page, %d awaiting approval)%s",
                  len(result.entries), report.new_entries, report.queued, report.awaiting_approval,
@@ -76,7 +76,7 @@ def poll_feed(store: Store, settings: Settings, now: float, *, session: requests
 def _record_entries(store: Store, settings: Settings, entries: list[FeedEntry], first_run: bool, now: float,
                     report: PollReport) -> None:
     """Record entries newest-first from the feed; the new ones get a post job (or wait) and a Group draft."""
-    known = store.known_entry_keys(e.key for e in entries)
+    known = store.blog.known_entry_keys(e.key for e in entries)
     fresh = [e for e in entries if e.key not in known]
     to_post = fresh[: settings.backfill] if first_run else fresh
     flood = not first_run and len(to_post) > FLOOD_LIMIT  # a BACKFILL is asked for, however large
@@ -89,7 +89,7 @@ def _record_entries(store: Store, settings: Settings, entries: list[FeedEntry], 
         if entry.key in chosen:
             _record_new(store, settings, entry, hold, now, report)
         else:
-            store.insert_entry(_new_entry(entry, "seen"), now)
+            store.blog.insert_entry(_new_entry(entry, "seen"), now)
 
 
 def _record_new(store: Store, settings: Settings, entry: FeedEntry, hold: bool, now: float,
@@ -106,7 +106,7 @@ def _record_new(store: Store, settings: Settings, entry: FeedEntry, hold: bool, 
     except ValueError:
         draft = None
     status = "error" if error else "awaiting_approval" if hold else "queued"
-    entry_id = store.insert_entry(_new_entry(entry, status, message, error, draft), now)
+    entry_id = store.blog.insert_entry(_new_entry(entry, status, message, error, draft), now)
     if entry_id is None:
         return
     report.new_entries += 1
@@ -133,7 +133,7 @@ def _new_entry(entry: FeedEntry, status: str, message: str | None = None, error:
 def request_poll(store: Store, now: float | None = None) -> None:
     """Ask whichever process polls the blog to poll now (a ping arrived)."""
     now = time.time() if now is None else now
-    store.set_value(POLL_REQUEST_KEY, repr(now), now)
+    store.state.set(POLL_REQUEST_KEY, repr(now), now)
 
 
 # -- listing ----------------------------------------------------------------------------------------
@@ -143,24 +143,24 @@ def list_posts(store: Store, limit: int = 50) -> list[dict]:
     """Blog entries newest first, with their Page and Group status, as plain dicts ready for JSON."""
     pause = current_pause(store)
     pause_text = pause.describe() if pause else None
-    return [_post_dict(row, pause_text) for row in store.list_entries(limit)]
+    return [_post_dict(row, pause_text) for row in store.blog.list_entries(limit)]
 
 
-def _post_dict(row: dict, pause_text: str | None) -> dict:
+def _post_dict(row: Entry, pause_text: str | None) -> dict:
     status = page_status(row, pause_text)
-    error = pause_text if status == "paused" else row["job_error"] if row["job_status"] else row["page_error"]
+    error = pause_text if status == "paused" else row.job_error if row.job_status else row.page_error
     if status == "posted":
         error = None
     return {
-        "id": row["id"], "guid": row["guid"], "key": row["entry_key"], "link": row["link"], "title": row["title"],
-        "published_at": _iso(row["published_at"]), "first_seen_at": _iso(row["first_seen_at"]),
-        "page_status": status, "page_post_id": row["page_post_id"],
-        "page_post_url": f"https://www.facebook.com/{row['page_post_id']}" if row["page_post_id"] else None,
-        "page_error": error, "page_attempts": row["job_attempts"] or 0,
-        "page_next_attempt_at": _iso(row["job_next_attempt_at"]) if row["job_status"] == "pending" else None,
-        "approved_by": row["approved_by"], "group_status": row["group_status"], "group_draft": row["group_draft"],
-        "group_posted_by": row["group_posted_by"], "group_posted_url": row["group_posted_url"],
-        "group_posted_at": _iso(row["group_posted_at"]),
+        "id": row.id, "guid": row.guid, "key": row.entry_key, "link": row.link, "title": row.title,
+        "published_at": _iso(row.published_at), "first_seen_at": _iso(row.first_seen_at),
+        "page_status": status, "page_post_id": row.page_post_id,
+        "page_post_url": f"https://www.facebook.com/{row.page_post_id}" if row.page_post_id else None,
+        "page_error": error, "page_attempts": row.job_attempts or 0,
+        "page_next_attempt_at": _iso(row.job_next_attempt_at) if row.job_status == "pending" else None,
+        "approved_by": row.approved_by, "group_status": row.group_status, "group_draft": row.group_draft,
+        "group_posted_by": row.group_posted_by, "group_posted_url": row.group_posted_url,
+        "group_posted_at": _iso(row.group_posted_at),
     }
 
 

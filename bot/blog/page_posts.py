@@ -14,6 +14,7 @@ from bot.accounts.admins import audit
 from bot.errors import Refused
 from bot.outbox.jobs import JobHandler, OutboxJob, enqueue
 from bot.store import Store
+from bot.store.blog import Entry
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ class PagePostHandler(JobHandler):
 
     def on_result(self, job: OutboxJob, result: dict) -> None:
         """Remember the post's id on the entry (same transaction as the job's end)."""
-        self.store.set_page_post_id(job.payload["entry_id"], result["id"])
+        self.store.blog.set_page_post_id(job.payload["entry_id"], result["id"])
 
 
 def queue_page_post(store: Store, entry_id: int, message: str, link: str, now: float,
@@ -55,7 +56,7 @@ def queue_page_post(store: Store, entry_id: int, message: str, link: str, now: f
                      f"{PAGE_POST_KIND}:{entry_id}", now)
     if job_id is None:
         raise PublishingError(f"blog entry {entry_id} already has a Page post job")
-    store.attach_page_job(entry_id, job_id, approved_by=approved_by, now=now)
+    store.blog.attach_page_job(entry_id, job_id, approved_by=approved_by, now=now)
     log.info("blog entry %d queued for the Page (job %d)", entry_id, job_id)
     return job_id
 
@@ -64,12 +65,12 @@ def approve_page_post(store: Store, entry_id: int, by: str, now: float | None = 
     """Send an entry that waits for approval to the Page; returns the job id. Raises PublishingError."""
     now = time.time() if now is None else now
     with store.transaction():
-        row = store.entry(entry_id)
+        row = store.blog.entry(entry_id)
         if row is None:
             raise PublishingError(f"there is no blog entry {entry_id}")
-        if row["page_status"] != "awaiting_approval":
+        if row.page_status != "awaiting_approval":
             raise PublishingError(f"blog entry {entry_id} is not waiting for approval ({page_status(row)})")
-        job_id = queue_page_post(store, entry_id, row["page_message"], row["link"], now, approved_by=by)
+        job_id = queue_page_post(store, entry_id, row.page_message, row.link, now, approved_by=by)
         audit(store, by, "approve_post", f"blog entry {entry_id}", now=now)
     log.info("blog entry %d approved for the Page by %s", entry_id, by)
     return job_id
@@ -78,10 +79,10 @@ def approve_page_post(store: Store, entry_id: int, by: str, now: float | None = 
 def retry_page_post(store: Store, entry_id: int, by: str, now: float | None = None) -> None:
     """Try a failed or dead Page post again (the Page is checked first). Raises PublishingError."""
     now = time.time() if now is None else now
-    row = store.entry(entry_id)
-    if row is None or row["page_job_id"] is None:
+    row = store.blog.entry(entry_id)
+    if row is None or row.page_job_id is None:
         raise PublishingError(f"blog entry {entry_id} has no Page post to retry")
-    if not store.requeue_job(row["page_job_id"], now):
+    if not store.jobs.requeue(row.page_job_id, now):
         raise PublishingError(f"blog entry {entry_id}'s Page post is {page_status(row)}, not failed or dead")
     audit(store, by, "retry_post", f"blog entry {entry_id}", now=now)
 
@@ -93,12 +94,12 @@ def _comparable(url: str) -> str:
         (f"?{parts.query}" if parts.query else "")
 
 
-def page_status(row: dict, pause_text: str | None = None) -> str:
+def page_status(row: Entry, pause_text: str | None = None) -> str:
     """The entry's Page status: seen, awaiting_approval, error, queued, retrying, paused, sending, posted,
     failed or dead."""
-    job = row.get("job_status")
-    if row["page_status"] != "queued" or job is None:
-        return row["page_status"]
+    job = row.job_status
+    if row.page_status != "queued" or job is None:
+        return row.page_status
     if job == "pending":
-        return "paused" if pause_text else "retrying" if row["job_attempts"] else "queued"
+        return "paused" if pause_text else "retrying" if row.job_attempts else "queued"
     return {"sending": "sending", "sent": "posted"}.get(job, job)

@@ -18,7 +18,7 @@ from bot.blog import websub
 from bot.config import Settings
 from bot.intake import signature
 from bot.store import Store
-from bot.store.publishing import WebSubSubscription
+from bot.store.blog import WebSubSubscription
 
 log = logging.getLogger(__name__)
 
@@ -49,24 +49,24 @@ def callback_url(settings: Settings) -> str:
 def keep_websub_subscription(store: Store, settings: Settings, now: float, *,
                              session: requests.Session | None = None) -> str | None:
     """Subscribe (or renew) when the feed advertises a hub; returns what was done, None if nothing."""
-    state = store.feed_state(settings.blog_feed_url) if settings.blog_feed_url else None
+    state = store.blog.feed_state(settings.blog_feed_url) if settings.blog_feed_url else None
     if state is None or not state.hub_url:
         return None
     topic, callback = state.self_url or settings.blog_feed_url, callback_url(settings)
     if _host(callback) in _LOCAL_HOSTS and _host(state.hub_url) not in _LOCAL_HOSTS:
         return None  # the hub could never reach a callback on this machine; set PUBLIC_URL
-    existing = store.websub_subscription(state.hub_url, topic)
+    existing = store.blog.websub_subscription(state.hub_url, topic)
     if not _needs_request(existing, now):
         return None
     secret = existing.secret if existing else secrets.token_hex(32)
-    store.save_websub_request(state.hub_url, topic, callback, secret, LEASE_SECONDS, now)
+    store.blog.save_websub_request(state.hub_url, topic, callback, secret, LEASE_SECONDS, now)
     try:
         websub.subscribe(state.hub_url, topic=topic, callback=callback, secret=secret,
                          lease_seconds=LEASE_SECONDS, session=session)
     except websub.WebSubError as exc:
-        saved = store.websub_subscription(state.hub_url, topic)
+        saved = store.blog.websub_subscription(state.hub_url, topic)
         if saved:
-            store.set_websub_state(saved.id, "failed", now, error=str(exc))
+            store.blog.set_websub_state(saved.id, "failed", now, error=str(exc))
         log.warning("WebSub subscription failed (polling continues): %s", exc)
         return "failed"
     return "renewed" if existing and existing.state == "verified" else "requested"
@@ -85,13 +85,13 @@ def _needs_request(sub: WebSubSubscription | None, now: float) -> bool:
 def confirm_websub(store: Store, params: Mapping[str, str], now: float) -> str | None:
     """The challenge to echo when the hub checks a subscription we asked for; None means answer 404."""
     topic = params.get("hub.topic", "")
-    ours = [s for s in store.websub_subscriptions() if s.topic == topic]
+    ours = [s for s in store.blog.websub_subscriptions() if s.topic == topic]
     if not ours:
         log.warning("WebSub check for a topic we never subscribed to refused")
         return None
     if params.get("hub.mode") == "denied":
         for sub in ours:
-            store.set_websub_state(sub.id, "denied", now, error=str(params.get("hub.reason", "no reason"))[:200])
+            store.blog.set_websub_state(sub.id, "denied", now, error=str(params.get("hub.reason", "no reason"))[:200])
     challenge = websub.verify_intent(params, expected_topic=topic)
     if challenge is None:
         return None
@@ -100,7 +100,7 @@ def confirm_websub(store: Store, params: Mapping[str, str], now: float) -> str |
         return None
     lease = _lease_seconds(params.get("hub.lease_seconds"), ours[0].lease_seconds)
     for sub in ours:
-        store.set_websub_state(sub.id, "verified", now, lease_seconds=lease)
+        store.blog.set_websub_state(sub.id, "verified", now, lease_seconds=lease)
     log.info("WebSub subscription confirmed by the hub (lease %d s)", lease)
     return challenge
 
@@ -115,7 +115,7 @@ def check_ping(store: Store, settings: Settings, body: bytes, *, signature_256: 
             return PingVerdict(202, "signed ping")
         return PingVerdict(403, "bad X-Hub-Signature-256")
     if hub_signature:
-        secrets_in_use = [s.secret for s in store.websub_subscriptions() if s.state in ("requested", "verified")]
+        secrets_in_use = [s.secret for s in store.blog.websub_subscriptions() if s.state in ("requested", "verified")]
         if any(websub.content_signature_valid(body, hub_signature, secret) for secret in secrets_in_use):
             return PingVerdict(202, "WebSub push")
         return PingVerdict(403, "bad X-Hub-Signature")

@@ -48,12 +48,12 @@ def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
     """Print one admin per line with when they last signed in."""
     store = open_store(settings)
     try:
-        admins = store.list_admins()
+        admins = store.accounts.list_admins()
     finally:
         store.close()
     for row in admins:
-        last = _day(row["last_sign_in"]) if row["last_sign_in"] else "never"
-        print(f"{row['email']}  added {_day(row['created_at'])}  last sign-in {last}")
+        last = _day(row.last_sign_in) if row.last_sign_in else "never"
+        print(f"{row.email}  added {_day(row.created_at)}  last sign-in {last}")
     if not admins:
         print("no admins yet; add one with `groupbot admin add EMAIL`")
     return 0

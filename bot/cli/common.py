@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import time
 from typing import Callable
 
 from bot.config import Settings
@@ -32,7 +33,7 @@ def open_store(settings: Settings) -> Store:
     """The migrated database, or CommandFailed naming the file."""
     store = Store(settings.database_path, synchronous=settings.sqlite_synchronous)
     try:
-        store.migrate()
+        store.migrate(time.time())
     except Exception as exc:  # sqlite3.Error or OSError: the file is unusable
         raise CommandFailed(f"cannot open the database at {settings.database_path}: {exc}") from None
     return store

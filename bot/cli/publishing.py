@@ -6,6 +6,7 @@ import argparse
 import getpass
 import json
 import time
+from dataclasses import asdict
 
 from bot.blog.entries import list_posts
 from bot.blog.group_drafts import mark_group_posted
@@ -86,8 +87,8 @@ def post_line(row: dict) -> str:
 
 def fetch_calls(store, limit: int) -> list[dict]:
     """Rows for `groupbot list calls` (what dry-run would have sent)."""
-    return [{**call, "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(call["created_at"]))}
-            for call in store.graph_calls(limit)]
+    return [{**asdict(call), "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(call.created_at))}
+            for call in store.graph_calls.recent(limit)]
 
 
 def call_line(row: dict) -> str:

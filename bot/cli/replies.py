@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import asdict
 
 from bot.answers.knowledge import FaqFileError
 from bot.answers.responder import Answer, Responder
@@ -12,6 +13,7 @@ from bot.cli.common import CommandFailed, add_command, open_store
 from bot.config import Settings
 from bot.replies.moderation import hide_comment
 from bot.replies.review import approve_reply, list_replies, reject_reply
+from bot.store.base import iso
 
 ACTOR = "cli"
 
@@ -83,7 +85,8 @@ def reply_line(row: dict) -> str:
 
 def fetch_questions(store, limit: int) -> list[dict]:
     """Rows for `groupbot list questions`: urgent first, then newest first."""
-    return store.triaged_questions(limit)
+    return [{**asdict(row), "created_at": iso(row.created_at), "event_time": iso(row.event_time)}
+            for row in store.questions.triaged(limit)]
 
 
 def question_line(row: dict) -> str:

@@ -28,22 +28,21 @@ class IntakeCounts:
 def process_deliveries(store: Store, *, now: float, page_id: str | None = None, limit: int = 200) -> IntakeCounts:
     """Parse up to ``limit`` waiting deliveries and store what they hold; idempotent if interrupted."""
     counts = IntakeCounts()
-    batch = store.unparsed_deliveries(limit)
+    batch = store.deliveries.unparsed(limit)
     if not batch:
         return counts
     # Parsing happens before the write transaction so the webhook's commits never
     # wait behind JSON decoding.
     parsed = [(delivery, _parse(delivery, page_id)) for delivery in batch]
-    with store.transaction() as conn:
+    with store.transaction():
         for delivery, result in parsed:
-            conn.execute("SAVEPOINT delivery")
             try:
-                _store_one(store, delivery, result, counts, now)
+                with store.savepoint("delivery"):
+                    _store_one(store, delivery, result, counts, now)
             except Exception as exc:  # a bug must not wedge the queue behind one delivery
-                conn.execute("ROLLBACK TO delivery")
                 log.exception("delivery %d could not be processed", delivery.id)
-                store.finish_delivery(delivery.id, events=0, skipped=0, error=f"internal error: {type(exc).__name__}")
-            conn.execute("RELEASE delivery")
+                store.deliveries.finish(delivery.id, events=0, skipped=0, error=f"internal error: {type(exc).__name__}",
+                                        now=now)
             counts.deliveries += 1
     if counts.questions or counts.problems:
         log.info(
@@ -67,7 +66,7 @@ def _parse(delivery: Delivery, page_id: str | None) -> ev.ParseResult | str:
 def _store_one(store: Store, delivery: Delivery, result: ev.ParseResult | str, counts: IntakeCounts,
                now: float) -> None:
     if isinstance(result, str):
-        store.finish_delivery(delivery.id, events=0, skipped=0, error=result)
+        store.deliveries.finish(delivery.id, events=0, skipped=0, error=result, now=now)
         counts.problems += 1
         return
     for problem in result.problems:
@@ -75,11 +74,12 @@ def _store_one(store: Store, delivery: Delivery, result: ev.ParseResult | str, c
     counts.problems += len(result.problems)
     # Meta may deliver out of order after failures: handle events in the order they happened.
     for event in sorted(result.events, key=_event_time):
-        if store.claim_event(event.dedupe_key, delivery.id, type(event).__name__):
+        if store.deliveries.claim_event(event.dedupe_key, delivery.id, type(event).__name__, now):
             _apply(store, event, counts, now)
         else:
             counts.duplicates += 1
-    store.finish_delivery(delivery.id, events=len(result.events), skipped=len(result.problems), error=None)
+    store.deliveries.finish(delivery.id, events=len(result.events), skipped=len(result.problems), error=None,
+                            now=now)
 
 
 def _apply(store: Store, event: ev.Event, counts: IntakeCounts, now: float) -> None:
@@ -98,7 +98,7 @@ def _apply(store: Store, event: ev.Event, counts: IntakeCounts, now: float) -> N
             event_time=event.timestamp,
             attachments=event.attachments,
         )
-        if store.insert_question(question) is not None:
+        if store.questions.insert(question, now) is not None:
             counts.questions += 1
 
 
@@ -115,13 +115,13 @@ def _apply_comment(store: Store, event: ev.CommentEvent, counts: IntakeCounts, n
             parent_id=event.parent_id,
             group_id=event.group_id,
         )
-        if store.insert_question(question) is not None:
+        if store.questions.insert(question, now) is not None:
             counts.questions += 1
     elif event.verb in ("edited", "edit") and event.text:
-        if store.update_question_text(event.comment_id, event.text):
+        if store.questions.update_text(event.comment_id, event.text, now):
             suggest.comment_edited(store, event.comment_id, now)
     elif event.verb in ("remove", "delete"):
-        store.mark_question_removed(event.comment_id)
+        store.questions.mark_removed(event.comment_id, now)
         suggest.comment_removed(store, event.comment_id, now)
 
 

@@ -89,7 +89,7 @@ class DeliveryWriter:
 
     def _commit(self, batch: list[_Pending]) -> bool:
         try:
-            self._store.insert_deliveries([(p.body, p.received_at) for p in batch])
+            self._store.deliveries.insert([(p.body, p.received_at) for p in batch])
             return True
         except Exception:
             log.exception("could not commit %d deliveries; Meta will redeliver them", len(batch))

@@ -35,13 +35,13 @@ class RecordingGraph:
 
     def recent_posts(self, limit: int = 25) -> list[dict]:
         """The posts recorded so far, newest first, shaped like GraphClient.recent_posts (so reconciling works)."""
-        calls = self.store.graph_calls(limit, method="POST", path=f"{self.page_id}/feed")
+        calls = self.store.graph_calls.recent(limit, method="POST", path=f"{self.page_id}/feed")
         posts = []
         for call in calls:
-            link = call["params"].get("link")
-            post = {"id": call["result_id"], "message": call["params"].get("message", ""),
-                    "created_time": _iso(call["created_at"]),
-                    "permalink_url": f"https://www.facebook.com/{call['result_id']}",
+            link = call.params.get("link")
+            post = {"id": call.result_id, "message": call.params.get("message", ""),
+                    "created_time": _iso(call.created_at),
+                    "permalink_url": f"https://www.facebook.com/{call.result_id}",
                     "attachments": {"data": [{"url": link}]} if link else None}
             posts.append({**post, "links": post_links(post)})
         return posts
@@ -81,7 +81,7 @@ class RecordingGraph:
 
     def subscribed_fields(self) -> list[str]:
         """The fields of the last recorded subscription ([] before any)."""
-        calls = self.store.graph_calls(1, method="POST", path=f"{self.page_id}/subscribed_apps")
+        calls = self.store.graph_calls.recent(1, method="POST", path=f"{self.page_id}/subscribed_apps")
         raw = calls[0]["params"].get("subscribed_fields", "") if calls else ""
         return [f for f in raw.split(",") if f]
 
@@ -97,7 +97,7 @@ class RecordingGraph:
     # -- plumbing -----------------------------------------------------------------------------
 
     def _record(self, method: str, path: str, params: dict, make_id: Callable[[int], str | None]) -> str | None:
-        call_id, made = self.store.record_graph_call(method, path, params, self._clock(), make_id)
+        call_id, made = self.store.graph_calls.record(method, path, params, self._clock(), make_id)
         log.info("dry-run: would %s /%s (call %d; see `groupbot list calls`)", method, path, call_id)
         return made
 

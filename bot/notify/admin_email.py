@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.notify.alerts import set_alert_delivery
 from bot.notify.smtp import MailError, parse_smtp_url, send_email
 from bot.store import Store
+from bot.store.questions import WaitingQuestion
 
 log = logging.getLogger(__name__)
 
@@ -42,26 +43,26 @@ def first_words(text: str, count: int = FIRST_WORDS) -> str:
     return shown + (" …" if len(words) > count else "")
 
 
-def urgent_email(settings: Settings, question: dict) -> tuple[str, str]:
+def urgent_email(settings: Settings, question: WaitingQuestion) -> tuple[str, str]:
     """Subject and body of the alert for an urgent question (no name, only the first words)."""
-    where = SOURCE_NAMES.get(question["source"], question["source"])
-    subject = f"Urgent question #{question['id']} ({where})"
+    where = SOURCE_NAMES.get(question.source, question.source)
+    subject = f"Urgent question #{question.id} ({where})"
     body = (f"A member's message looks urgent: someone detained, ICE at the door, or a hearing or removal "
-            f"within days.\n\nQuestion #{question['id']}, {where}.\nFirst words: \"{first_words(question['text'])}\"\n\n"
+            f"within days.\n\nQuestion #{question.id}, {where}.\nFirst words: \"{first_words(question.text)}\"\n\n"
             f"Read it and answer in the dashboard: {settings.public_url}/admin/\n\n"
             "This e-mail carries only the first words of the message, for the member's privacy.")
     return subject, body
 
 
-def queue_urgent_alert(store: Store, settings: Settings, question: dict, now: float) -> None:
+def queue_urgent_alert(store: Store, settings: Settings, question: WaitingQuestion, now: float) -> None:
     """Queue the e-mail for an urgent question (joins the caller's transaction); logs when none is set up."""
     if not email_configured(settings):
         log.warning("question %d looks urgent; set ADMIN_EMAILS and SMTP_URL to be e-mailed at once",
-                    question["id"])
+                    question.id)
         return
     subject, body = urgent_email(settings, question)
-    store.queue_email(subject, body, now, dedupe_key=f"urgent:{question['id']}")
-    log.warning("question %d looks urgent; the admins are e-mailed", question["id"])
+    store.emails.queue(subject, body, now, dedupe_key=f"urgent:{question.id}")
+    log.warning("question %d looks urgent; the admins are e-mailed", question.id)
 
 
 class EmailAlerts:
@@ -88,8 +89,8 @@ class EmailAlerts:
 
     def _deliver(self, subject: str, body: str) -> None:
         now = self._clock()
-        if not self.store.email_queued_since(subject, now - REPEAT_DAMPING_SECONDS):
-            self.store.queue_email(subject, body, now)
+        if not self.store.emails.queued_since(subject, now - REPEAT_DAMPING_SECONDS):
+            self.store.emails.queue(subject, body, now)
 
 
 class AdminMailer:
@@ -131,7 +132,7 @@ class AdminMailer:
 
     def run(self, now: float) -> bool:
         """Wake the sending thread when e-mails are due; never waits on SMTP."""
-        if self._thread and self.store.has_due_email(now):
+        if self._thread and self.store.emails.has_due(now):
             self._idle.clear()
             self._wake.set()
         return False  # the sending happens elsewhere: nothing for the loop to hurry about
@@ -145,14 +146,14 @@ class AdminMailer:
         server = parse_smtp_url(self.settings.smtp_url)
         sender = server.sender(self.settings.smtp_from)
         sent = 0
-        for email in self.store.due_emails(now):
+        for email in self.store.emails.due(now):
             try:
                 send_email(server, sender, self.settings.admin_emails, email.subject, email.body,
                            timeout=self.timeout)
             except MailError as exc:
                 self._failed(email.id, email.attempts + 1, str(exc), now)
                 continue
-            self.store.finish_email(email.id, self._clock())
+            self.store.emails.finish(email.id, self._clock())
             log.info("admin e-mail %d sent to %d address(es)", email.id, len(self.settings.admin_emails))
             sent += 1
         return sent
@@ -172,9 +173,9 @@ class AdminMailer:
                 self._idle.set()
     def _failed(self, email_id: int, attempts: int, error: str, now: float) -> None:
         if attempts >= MAX_ATTEMPTS:
-            self.store.finish_email(email_id, now, error=error)
+            self.store.emails.finish(email_id, now, error=error)
             log.error("admin e-mail %d gave up after %d attempts: %s", email_id, attempts, error)
             return
         delay = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** (attempts - 1)) * (0.5 + random.random() / 2)
-        self.store.finish_email(email_id, now, error=error, retry_at=now + delay)
+        self.store.emails.finish(email_id, now, error=error, retry_at=now + delay)
         log.warning("admin e-mail %d not sent (attempt %d), next try in %.0f s: %s", email_id, attempts, delay, error)

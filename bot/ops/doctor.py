@@ -56,7 +56,7 @@ def _feed(settings: Settings, store: Store, fetch) -> list[Finding]:
                          "every POLL_INTERVAL_SECONDS")]
     else:
         found = [Finding("ok", "feed", f"{url} answers with {len(result.entries)} entries")]
-    state = store.feed_state(url)
+    state = store.blog.feed_state(url)
     if state and state.last_status == "error":
         found.append(Finding("note", "feed", f"the last {state.consecutive_errors} poll(s) failed, most recently "
                                              f"at {_when(state.last_polled_at)}: {state.last_error}"))
@@ -73,7 +73,7 @@ def _sending(settings: Settings, store: Store, now: float) -> list[Finding]:
     until = held_until(store, now)
     if until:
         found.append(Finding("note", "sending", f"Meta rate limit: sending resumes at {_when(until)}"))
-    counts = store.job_counts()
+    counts = store.jobs.counts()
     stuck = counts.get("failed", 0) + counts.get("dead", 0)
     if stuck:
         found.append(Finding("note", "sending", f"{stuck} job(s) failed or were refused by Meta; "
@@ -126,10 +126,10 @@ def _token(data: dict) -> Finding:
 
 
 def _websub(settings: Settings, store: Store) -> list[Finding]:
-    state = store.feed_state(settings.blog_feed_url) if settings.blog_feed_url else None
+    state = store.blog.feed_state(settings.blog_feed_url) if settings.blog_feed_url else None
     if not state or not state.hub_url:
         return []
-    subs = [s for s in store.websub_subscriptions() if s.hub_url == state.hub_url]
+    subs = [s for s in store.blog.websub_subscriptions() if s.hub_url == state.hub_url]
     if subs and subs[0].state == "verified":
         return [Finding("ok", "websub", f"the blog pushes new posts (lease until {_when(subs[0].expires_at)})")]
     why = f"hub request {subs[0].state}" + (f": {subs[0].last_error}" if subs[0].last_error else "") if subs \

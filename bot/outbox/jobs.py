@@ -40,7 +40,7 @@ class JobHandler(ABC):
 
 def enqueue(store: Store, kind: str, payload: dict, dedupe_key: str, now: float | None = None) -> int | None:
     """Add a job due now; None when one with this dedupe key exists. Joins the caller's transaction."""
-    job_id = store.insert_job(kind, payload, dedupe_key, time.time() if now is None else now)
+    job_id = store.jobs.insert(kind, payload, dedupe_key, time.time() if now is None else now)
     if job_id is not None:
         log.debug("outbox job %d (%s) queued", job_id, kind)
     return job_id

@@ -48,7 +48,7 @@ class Lease:
         """True when this process holds the lease (taking or renewing it as needed)."""
         if self._held_until - now > self.ttl / 2:
             return True  # nobody can take it before it expires; renewing every pass would cost a write
-        if not self.store.try_lease(self.name, self.holder, now, self.ttl, holder_is_gone=holder_is_gone):
+        if not self.store.leases.take(self.name, self.holder, now, self.ttl, holder_is_gone=holder_is_gone):
             if self._held_until:
                 log.warning("lease %s lost to another process", self.name)
             self._held_until = 0.0
@@ -60,12 +60,12 @@ class Lease:
 
     def release(self) -> None:
         """Give the lease up (at a clean exit), so another process need not wait for its expiry."""
-        self.store.release_lease(self.name, self.holder)
+        self.store.leases.release(self.name, self.holder)
         self._held_until = 0.0
 
     def other_holder(self, now: float) -> str | None:
         """The live process holding the lease, if it is not this one."""
-        found = self.store.lease_holder(self.name)
-        if not found or found[0] == self.holder or found[1] <= now or holder_is_gone(found[0]):
+        found = self.store.leases.current(self.name)
+        if not found or found.holder == self.holder or found.expires_at <= now or holder_is_gone(found.holder):
             return None
-        return found[0]
+        return found.holder

@@ -44,7 +44,7 @@ def token_fingerprint(token: str) -> str:
 
 def current_pause(store: Store) -> SendingPause | None:
     """The active pause, or None."""
-    raw = store.get_value(PAUSE_KEY)
+    raw = store.state.get(PAUSE_KEY)
     if not raw:
         return None
     try:
@@ -60,7 +60,7 @@ def pause_sending(store: Store, reason: str, fingerprint: str, now: float) -> No
     if existing and existing.token_fingerprint == fingerprint:
         return
     pause = SendingPause(reason, fingerprint, now)
-    store.set_value(PAUSE_KEY, json.dumps(pause.__dict__), now)
+    store.state.set(PAUSE_KEY, json.dumps(pause.__dict__), now)
     log.error("%s", pause.describe())
     notify_admins("Facebook sending paused", pause.describe())
 
@@ -70,7 +70,7 @@ def active_pause(store: Store, fingerprint: str) -> SendingPause | None:
     pause = current_pause(store)
     if pause is None or pause.token_fingerprint == fingerprint:
         return pause
-    if store.delete_value(PAUSE_KEY, only_if=store.get_value(PAUSE_KEY)):
+    if store.state.delete(PAUSE_KEY, only_if=store.state.get(PAUSE_KEY)):
         log.info("the Page token changed (%s -> %s); sending resumes", pause.token_fingerprint, fingerprint)
     return None
 
@@ -79,13 +79,13 @@ def hold_sending(store: Store, until: float, now: float) -> None:
     """Stop all sending until `until` (Meta's advertised wait); extends, never shortens, a hold."""
     held = held_until(store, now)
     if held is None or until > held:
-        store.set_value(HOLD_KEY, repr(until), now)
+        store.state.set(HOLD_KEY, repr(until), now)
         log.warning("Meta rate limit: no Graph calls for %.0f s", until - now)
 
 
 def held_until(store: Store, now: float) -> float | None:
     """When a rate-limit hold ends, or None when there is none now."""
-    raw = store.get_value(HOLD_KEY)
+    raw = store.state.get(HOLD_KEY)
     try:
         until = float(raw) if raw else None
     except ValueError:

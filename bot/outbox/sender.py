@@ -75,7 +75,7 @@ class Outbox:
 
     def requeue(self, job_id: int, now: float | None = None) -> bool:
         """Try a failed or dead job again (reconciled first); False if it is in another state."""
-        return self.store.requeue_job(job_id, time.time() if now is None else now)
+        return self.store.jobs.requeue(job_id, time.time() if now is None else now)
 
     def blocked(self, now: float) -> str | None:
         """Why no job may be sent now (token pause, rate-limit hold), or None."""
@@ -92,7 +92,7 @@ class Outbox:
         self._take_back_abandoned(now)
         attempted = 0
         while attempted < limit:
-            job = self.store.claim_due_job(now, self.holder, self.lease_seconds)
+            job = self.store.jobs.claim_due(now, self.holder, self.lease_seconds)
             if job is None:
                 break
             attempted += 1
@@ -171,7 +171,7 @@ class Outbox:
 
     def _succeed(self, job: OutboxJob, handler: JobHandler, result: dict, now: float) -> None:
         with self.store.transaction():
-            if self.store.finish_job(job.id, self.holder, "sent", now, result=result):
+            if self.store.jobs.finish(job.id, self.holder, "sent", now, result=result):
                 handler.on_result(job, result)
                 log.info("outbox job %d (%s) sent", job.id, job.kind)
                 return
@@ -183,25 +183,25 @@ class Outbox:
             if uncertain:
                 at = max(at, now + self.policy.settle_seconds)
         with self.store.transaction():
-            self.store.retry_job_later(job.id, self.holder, at, error, uncertain=uncertain, now=now)
+            self.store.jobs.retry_later(job.id, self.holder, at, error, uncertain=uncertain, now=now)
         log.warning("outbox job %d (%s) attempt %d failed; next try in %.0f s%s: %s", job.id, job.kind,
                     job.attempts, at - now, " after checking Meta" if uncertain else "", error)
 
     def _give_up(self, job: OutboxJob, handler: JobHandler | None, status: str, error: str, now: float) -> None:
         with self.store.transaction():
-            if self.store.finish_job(job.id, self.holder, status, now, error=error) and handler:
+            if self.store.jobs.finish(job.id, self.holder, status, now, error=error) and handler:
                 handler.on_give_up(job, status, error)
         log.error("outbox job %d (%s) %s: %s", job.id, job.kind, status, error)
 
     def _take_back_abandoned(self, now: float) -> None:
         """Jobs left in 'sending' by a process that died or overran its lease: check them before retrying."""
-        for job in self.store.jobs_in_flight():
+        for job in self.store.jobs.in_flight():
             expired = job.lease_expires_at is None or job.lease_expires_at <= now
             if job.lease_holder == self.holder and not expired:
                 continue
             if not expired and not holder_is_gone(job.lease_holder or ""):
                 continue
             settled = (job.claimed_at or now) + self.policy.settle_seconds
-            if self.store.take_back_job(job.id, job.lease_holder or "", max(now, settled), now):
+            if self.store.jobs.take_back(job.id, job.lease_holder or "", max(now, settled), now):
                 log.warning("outbox job %d (%s) was interrupted mid-attempt; Meta is checked before any retry",
                             job.id, job.kind)

@@ -13,7 +13,7 @@ ECHO_PREFIX = "groupbot:job:"  # Messenger metadata of our sends; Meta sends it 
 
 def page_echo(store: Store, *, key: str, external_id: str, now: float) -> None:
     """The Page was seen saying something (a Messenger echo with our metadata, a comment under a member's)."""
-    store.record_echo(key, external_id, now)
+    store.echoes.record(key, external_id, now)
 
 
 def echo_key_for_metadata(metadata: str | None) -> str | None:

@@ -17,19 +17,19 @@ def hide_comment(store: Store, question_id: int, actor: str, *, now: float | Non
     """Hide a Page comment (e.g. one showing personal data); returns the outbox job id. Raises ReplyError."""
     now = time.time() if now is None else now
     with store.transaction():
-        question = store.get_question(question_id)
+        question = store.questions.get(question_id)
         if question is None:
             raise ReplyError(f"there is no question {question_id}")
-        if question["source"] != "page_comment":
-            where = "a Messenger message" if question["source"] == "messenger" else "a Group comment"
+        if question.source != "page_comment":
+            where = "a Messenger message" if question.source == "messenger" else "a Group comment"
             raise ReplyError(f"question {question_id} is {where}; only comments on the Page can be hidden")
-        if question["status"] == "removed":
+        if question.status == "removed":
             raise ReplyError(f"question {question_id}'s comment was removed by its author")
-        job_id = enqueue(store, HIDE_JOB_KIND, {"question_id": question_id, "comment_id": question["external_id"]},
-                         f"hide:{question['external_id']}", now)
+        job_id = enqueue(store, HIDE_JOB_KIND, {"question_id": question_id, "comment_id": question.external_id},
+                         f"hide:{question.external_id}", now)
         if job_id is None:
             raise ReplyError(f"question {question_id}'s comment is already hidden or being hidden")
-        store.set_hide_status(question_id, "queued", now)
+        store.questions.set_hide_status(question_id, "queued", now)
         audit(store, actor, "hide_comment", f"question {question_id}", now=now)
     return job_id
 
@@ -46,10 +46,10 @@ class HideCommentHandler(JobHandler):
         return {"hidden": True}
 
     def on_result(self, job: OutboxJob, result: dict) -> None:
-        self.store.set_hide_status(job.payload["question_id"], "hidden", self._clock())
+        self.store.questions.set_hide_status(job.payload["question_id"], "hidden", self._clock())
 
     def on_give_up(self, job: OutboxJob, status: str, error: str) -> None:
-        self.store.set_hide_status(job.payload["question_id"], "failed", self._clock())
+        self.store.questions.set_hide_status(job.payload["question_id"], "failed", self._clock())
 
 
 def moderation_handlers(store: Store, *, clock: Callable[[], float] = time.time) -> dict[str, JobHandler]:

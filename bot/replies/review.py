@@ -15,6 +15,7 @@ from bot.outbox.jobs import enqueue
 from bot.replies.send import JOB_KINDS
 from bot.replies.windows import window_closed
 from bot.store import Store
+from bot.store.replies import Reply
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +50,10 @@ def approve_reply(store: Store, reply_id: int, actor: str, text: str | None = No
         reply = _pending(store, reply_id)
         closed = window_closed(store, reply, now)
         if closed:
-            store.close_reply(reply_id, "expired", now, error=closed)
+            store.replies.close(reply_id, "expired", now, error=closed)
         else:
             job_id = approve_in_transaction(store, reply, actor, cleaned, now)
-            edited = cleaned is not None and cleaned != reply["text"]
+            edited = cleaned is not None and cleaned != reply.text
             audit(store, actor, "approve_reply", f"reply {reply_id}", "with edited text" if edited else "",
                   now=now)
     if closed:
@@ -67,7 +68,7 @@ def edit_reply(store: Store, reply_id: int, actor: str, text: str, *, now: float
     cleaned = clean_reply_text(text)
     with store.transaction():
         _pending(store, reply_id)
-        store.edit_reply_text(reply_id, cleaned, now)
+        store.replies.edit_text(reply_id, cleaned, now)
         audit(store, actor, "edit_reply", f"reply {reply_id}", f"{len(cleaned)} characters", now=now)
 
 
@@ -76,7 +77,7 @@ def reject_reply(store: Store, reply_id: int, actor: str, *, now: float | None =
     now = time.time() if now is None else now
     with store.transaction():
         _pending(store, reply_id)
-        store.close_reply(reply_id, "rejected", now)
+        store.replies.close(reply_id, "rejected", now)
         audit(store, actor, "reject_reply", f"reply {reply_id}", now=now)
     log.info("reply %d rejected by %s", reply_id, actor)
 
@@ -85,41 +86,41 @@ def retry_reply(store: Store, reply_id: int, actor: str, *, now: float | None = 
     """Try a failed reply again (Meta is checked first, so it never goes out twice). Raises ReplyError."""
     now = time.time() if now is None else now
     with store.transaction():
-        reply = store.get_reply(reply_id)
+        reply = store.replies.get(reply_id)
         if reply is None:
             raise ReplyError(f"there is no reply {reply_id}")
-        if reply["status"] != "failed" or reply["job_id"] is None:
-            raise ReplyError(f"reply {reply_id} is {reply['status']}; only a failed reply can be tried again")
+        if reply.status != "failed" or reply.job_id is None:
+            raise ReplyError(f"reply {reply_id} is {reply.status}; only a failed reply can be tried again")
         closed = window_closed(store, reply, now)
         if closed:
             raise ReplyError(f"reply {reply_id} can no longer be sent: {closed}")
-        store.requeue_job(reply["job_id"], now)
-        store.reopen_reply(reply_id, now)
+        store.jobs.requeue(reply.job_id, now)
+        store.replies.reopen(reply_id, now)
         audit(store, actor, "retry_reply", f"reply {reply_id}", now=now)
 
 
 def list_replies(store: Store, limit: int = 50, offset: int = 0, *, status: str | None = None) -> list[dict]:
     """Replies as plain dicts ready for JSON: urgent questions first, then newest first."""
-    return [_reply_dict(row) for row in store.list_replies(limit, offset, status=status)]
+    return [_reply_dict(row) for row in store.replies.triaged(limit, offset, status=status)]
 
 
-def _reply_dict(row: dict) -> dict:
+def _reply_dict(row: Reply) -> dict:
     return {
-        "id": row["id"], "question_id": row["question_id"], "intent": row["intent"], "channel": row["channel"],
-        "text": row["text"], "status": row["status"], "deadline": _iso(row["deadline"]),
-        "sent_at": _iso(row["sent_at"]), "error": row["error"], "language": row["language"],
-        "urgent": bool(row["urgent"]), "automated": bool(row["automated"]), "edited": bool(row["edited"]),
-        "approved_by": row["approved_by"], "source": row["source"], "created_at": _iso(row["created_at"]),
+        "id": row.id, "question_id": row.question_id, "intent": row.intent, "channel": row.channel,
+        "text": row.text, "status": row.status, "deadline": _iso(row.deadline),
+        "sent_at": _iso(row.sent_at), "error": row.error, "language": row.language,
+        "urgent": bool(row.urgent), "automated": bool(row.automated), "edited": bool(row.edited),
+        "approved_by": row.approved_by, "source": row.source, "created_at": _iso(row.created_at),
     }
 
 
-def _pending(store: Store, reply_id: int) -> dict:
-    reply = store.get_reply(reply_id)
+def _pending(store: Store, reply_id: int) -> Reply:
+    reply = store.replies.get(reply_id)
     if reply is None:
         raise ReplyError(f"there is no reply {reply_id}")
-    if reply["status"] != "pending":
-        why = f": {reply['error']}" if reply["error"] and reply["status"] in ("cancelled", "expired") else ""
-        raise ReplyError(f"reply {reply_id} is {reply['status']}, not pending{why}")
+    if reply.status != "pending":
+        why = f": {reply.error}" if reply.error and reply.status in ("cancelled", "expired") else ""
+        raise ReplyError(f"reply {reply_id} is {reply.status}, not pending{why}")
     return reply
 
 
@@ -127,12 +128,12 @@ def _iso(epoch: float | None) -> str | None:
     return None if epoch is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
-def approve_in_transaction(store: Store, reply: dict, actor: str, text: str | None, now: float) -> int:
+def approve_in_transaction(store: Store, reply: Reply, actor: str, text: str | None, now: float) -> int:
     """Queue a pending reply for sending (inside the caller's transaction); returns the job id."""
-    final = reply["text"] if text is None else text
-    payload = {"reply_id": reply["id"], "recipient": reply["recipient"], "text": final}
-    job_id = enqueue(store, JOB_KINDS[reply["channel"]], payload, f"reply:{reply['external_id']}", now)
+    final = reply.text if text is None else text
+    payload = {"reply_id": reply.id, "recipient": reply.recipient, "text": final}
+    job_id = enqueue(store, JOB_KINDS[reply.channel], payload, f"reply:{reply.external_id}", now)
     if job_id is None:
-        raise ReplyError(f"question {reply['question_id']} already has a reply on its way")
-    store.approve_reply_row(reply["id"], actor, final, final != reply["text"], job_id, now)
+        raise ReplyError(f"question {reply.question_id} already has a reply on its way")
+    store.replies.approve(reply.id, actor, final, final != reply.text, job_id, now)
     return job_id

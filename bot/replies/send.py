@@ -20,6 +20,7 @@ from bot.outbox.jobs import JobHandler, OutboxJob
 from bot.replies.echoes import ECHO_PREFIX
 from bot.replies.windows import window_closed
 from bot.store import Store
+from bot.store.replies import Reply
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ class ReplyHandler(JobHandler):
 
     def send(self, job: OutboxJob, graph) -> dict:
         now = self._clock()
-        reply = self.store.get_reply(job.payload["reply_id"])
+        reply = self.store.replies.get(job.payload["reply_id"])
         skipped = self._skip_reason(reply, now)
         if skipped:
             return {"skipped": skipped}
@@ -52,7 +53,7 @@ class ReplyHandler(JobHandler):
         if closed:
             self._expired[job.id] = closed
             raise ReplyWindowClosed(closed)
-        self.store.mark_reply_sending(reply["id"], now)  # committed before the call: a crash leaves a trace
+        self.store.replies.mark_sending(reply.id, now)  # committed before the call: a crash leaves a trace
         try:
             return {"id": self.call(job, graph)}
         except GraphError as error:
@@ -60,7 +61,7 @@ class ReplyHandler(JobHandler):
             if refusal:
                 self._expired[job.id] = refusal
             elif isinstance(error, GraphTransient):
-                self.store.note_reply_error(reply["id"], f"will retry: {error}", now)
+                self.store.replies.note_error(reply.id, f"will retry: {error}", now)
             raise
 
     @abstractmethod
@@ -71,33 +72,33 @@ class ReplyHandler(JobHandler):
         if "skipped" in result:
             return
         note = "Meta said this comment already had its private reply" if result.get("already_replied") else None
-        self.store.mark_reply_sent(job.payload["reply_id"], result.get("id"), note, self._clock())
+        self.store.replies.mark_sent(job.payload["reply_id"], result.get("id"), note, self._clock())
 
     def on_give_up(self, job: OutboxJob, status: str, error: str) -> None:
         expired = self._expired.pop(job.id, None)
         final = ("expired", expired) if expired else ("failed", error)
-        self.store.close_reply(job.payload["reply_id"], final[0], self._clock(), error=final[1],
-                               from_statuses=("approved", "sending"))
+        self.store.replies.close(job.payload["reply_id"], final[0], self._clock(), error=final[1],
+                                 from_statuses=("approved", "sending"))
 
-    def _skip_reason(self, reply: dict | None, now: float) -> str | None:
+    def _skip_reason(self, reply: Reply | None, now: float) -> str | None:
         """Why this job must not send at all (the reply was cancelled, the comment removed...)."""
         if reply is None:
             return "reply no longer exists"
-        if reply["status"] not in ("approved", "sending"):
-            return f"reply is {reply['status']}"
-        if reply["question_status"] == "removed":
-            self.store.close_reply(reply["id"], "cancelled", now, error="the member removed the comment",
-                                   from_statuses=("approved", "sending"))
+        if reply.status not in ("approved", "sending"):
+            return f"reply is {reply.status}"
+        if reply.question_status == "removed":
+            self.store.replies.close(reply.id, "cancelled", now, error="the member removed the comment",
+                                     from_statuses=("approved", "sending"))
             return "the comment was removed"
         return None
 
     def _wait_for_echo(self, job: OutboxJob, key: str) -> dict | None:
         """Adopt the echo of an interrupted attempt; wait for it a while; then None (send again)."""
-        seen = self.store.echo(key)
+        seen = self.store.echoes.get(key)
         if seen:
             return {"id": seen, "adopted": True}
-        reply = self.store.get_reply(job.payload["reply_id"])
-        attempted = reply["attempted_at"] if reply else None
+        reply = self.store.replies.get(job.payload["reply_id"])
+        attempted = reply.attempted_at if reply else None
         if attempted is not None and self._clock() - attempted < ECHO_WAIT_SECONDS:
             raise GraphTransient("an interrupted send may have reached Meta; waiting for Meta's echo before "
                                  "sending again")

@@ -18,7 +18,8 @@ from bot.notify.alerts import notify_admins
 from bot.replies.review import approve_in_transaction
 from bot.replies.windows import MESSENGER_WINDOW, question_time, reply_deadline, window_closed
 from bot.store import Store
-from bot.store.replies import Classification, NewReply
+from bot.store.questions import Classification, WaitingQuestion
+from bot.store.replies import NewReply
 
 log = logging.getLogger(__name__)
 
@@ -39,75 +40,75 @@ def choose_channel(source: str, public_allowed: bool, pii: list[str]) -> str:
 # -- judging questions ------------------------------------------------------------------------------
 
 def suggest_replies(store: Store, responder: Responder, *, page_id: str, now: float,
-                    on_urgent: Callable[[dict], None] | None = None, limit: int = 100) -> int:
+                    on_urgent: Callable[[WaitingQuestion], None] | None = None, limit: int = 100) -> int:
     """Judge the questions waiting for it and suggest their replies; returns how many were judged.
 
     Matching runs before the write transaction; an urgent question calls `on_urgent(question)`
     inside it, once per question, so an alert is queued exactly when the verdict is stored.
     """
-    waiting = store.questions_to_classify(limit)
+    waiting = store.questions.waiting(limit)
     if not waiting:
         return 0
-    verdicts = [(question, responder.answer(question["text"])) for question in waiting]
+    verdicts = [(question, responder.answer(question.text)) for question in waiting]
     with store.transaction():
         for question, answer in verdicts:
             _store_verdict(store, responder, question, answer, page_id, now, on_urgent)
     return len(verdicts)
 
 
-def _store_verdict(store: Store, responder: Responder, question: dict, answer: Answer, page_id: str,
-                   now: float, on_urgent: Callable[[dict], None] | None) -> None:
-    own = question["author_id"] == page_id  # never answer the Page itself
+def _store_verdict(store: Store, responder: Responder, question: WaitingQuestion, answer: Answer, page_id: str,
+                   now: float, on_urgent: Callable[[WaitingQuestion], None] | None) -> None:
+    own = question.author_id == page_id  # never answer the Page itself
     intent = None if own else answer.intent
     found = Classification(intent=intent, language=answer.language, confidence=answer.confidence,
                            pii=answer.pii, urgent=answer.urgent and not own,
-                           flagged=bool(answer.pii) and question["source"] != "messenger",
+                           flagged=bool(answer.pii) and question.source != "messenger",
                            status="suggested" if intent else "no_reply")
-    if not store.save_classification(question["id"], question["edited"], found, now):
+    if not store.questions.save_classification(question.id, question.edited, found, now):
         return  # edited meanwhile: judged again on the next pass
-    if question["source"] == "messenger":
-        store.extend_messenger_deadlines(question["author_id"], question_time(question) + MESSENGER_WINDOW, now)
-    if found.urgent and question["alerted_at"] is None:
+    if question.source == "messenger":
+        store.replies.extend_messenger_deadlines(question.author_id, question_time(question) + MESSENGER_WINDOW, now)
+    if found.urgent and question.alerted_at is None:
         if on_urgent is not None:
             on_urgent(question)
         else:
-            log.warning("question %d looks urgent (%s)", question["id"], question["source"])
-        store.mark_alerted(question["id"], now)
+            log.warning("question %d looks urgent (%s)", question.id, question.source)
+        store.questions.mark_alerted(question.id, now)
     _suggest(store, responder, question, answer, intent, now)
 
 
-def _suggest(store: Store, responder: Responder, question: dict, answer: Answer, intent: str | None,
+def _suggest(store: Store, responder: Responder, question: WaitingQuestion, answer: Answer, intent: str | None,
              now: float) -> None:
-    existing = store.reply_of_question(question["id"])
+    existing = store.replies.of_question(question.id)
     if intent is None:
-        if existing and existing["status"] == "pending":
-            store.close_reply(existing["id"], "cancelled", now, error=NO_LONGER_REASON)
+        if existing and existing.status == "pending":
+            store.replies.close(existing.id, "cancelled", now, error=NO_LONGER_REASON)
         return
-    channel = choose_channel(question["source"], responder.allows_public_reply(intent), answer.pii)
-    recipient = question["author_id"] if channel == "messenger" else question["external_id"]
-    reply = NewReply(question_id=question["id"], intent=intent, language=answer.reply_language, channel=channel,
+    channel = choose_channel(question.source, responder.allows_public_reply(intent), answer.pii)
+    recipient = question.author_id if channel == "messenger" else question.external_id
+    reply = NewReply(question_id=question.id, intent=intent, language=answer.reply_language, channel=channel,
                      recipient=recipient, text=answer.reply or "", automated=answer.automated,
                      deadline=reply_deadline(store, channel, question))
     if existing is None:
-        reply_id = store.insert_reply(reply, "pending", now)
-    elif existing["status"] == "pending" and store.rewrite_pending_reply(existing["id"], reply, now):
-        reply_id = existing["id"]
+        reply_id = store.replies.insert(reply, "pending", now)
+    elif existing.status == "pending" and store.replies.rewrite_pending(existing.id, reply, now):
+        reply_id = existing.id
     else:
-        log.info("question %d changed after its reply was %s; that reply stands", question["id"],
-                 existing["status"])
+        log.info("question %d changed after its reply was %s; that reply stands", question.id,
+                 existing.status)
         return
     if reply_id is not None and answer.automated:
         _auto_approve(store, reply_id, now)
 
 
 def _auto_approve(store: Store, reply_id: int, now: float) -> None:
-    reply = store.get_reply(reply_id)
+    reply = store.replies.get(reply_id)
     closed = window_closed(store, reply, now)
     if closed:
-        store.close_reply(reply_id, "expired", now, error=closed)
+        store.replies.close(reply_id, "expired", now, error=closed)
         return
     job_id = approve_in_transaction(store, reply, "auto-approve", None, now)
-    log.info("reply %d (%s) approved automatically (job %d)", reply_id, reply["intent"], job_id)
+    log.info("reply %d (%s) approved automatically (job %d)", reply_id, reply.intent, job_id)
 
 
 # -- approval (the dashboard and the CLI call these) ------------------------------------------------
@@ -117,13 +118,13 @@ def _auto_approve(store: Store, reply_id: int, now: float) -> None:
 
 def comment_edited(store: Store, external_id: str, now: float) -> None:
     """The member edited a comment: judge it again (its pending suggestion follows)."""
-    store.request_reclassification(external_id, now)
+    store.questions.request_reclassification(external_id, now)
 
 
 def comment_removed(store: Store, external_id: str, now: float) -> None:
     """The member removed a comment: a reply not yet sent is cancelled."""
-    question_id = store.question_id_for(external_id)
-    if question_id is not None and store.cancel_open_replies(question_id, REMOVED_REASON, now):
+    question_id = store.questions.id_for(external_id)
+    if question_id is not None and store.replies.cancel_open(question_id, REMOVED_REASON, now):
         log.info("question %d: comment removed; its reply is cancelled", question_id)
 
 

@@ -76,11 +76,11 @@ class Dispatcher:
         """Poll when the period has passed or a ping asked for it; True when new entries arrived."""
         if not self.settings.blog_feed_url or not self._poll_due(now) or not self.lease.hold(now):
             return False
-        requested = self.store.get_value(POLL_REQUEST_KEY)
+        requested = self.store.state.get(POLL_REQUEST_KEY)
         report = self.poll_now(now)
         if requested:
             # Only the request this poll answered: a ping that came in meanwhile gets its own poll.
-            self.store.delete_value(POLL_REQUEST_KEY, only_if=requested)
+            self.store.state.delete(POLL_REQUEST_KEY, only_if=requested)
         return report.new_entries > 0
 
     def poll_now(self, now: float) -> PollReport:
@@ -89,8 +89,8 @@ class Dispatcher:
 
     def send_due(self, now: float) -> bool:
         """Send the due outbox jobs; True when any was attempted."""
-        due = self.store.next_due_time()
-        if (due is None or due > now) and not self.store.jobs_in_flight():
+        due = self.store.jobs.next_due_time()
+        if (due is None or due > now) and not self.store.jobs.in_flight():
             return False
         return self.lease.hold(now) and self.outbox.process_due(now) > 0
 
@@ -121,16 +121,16 @@ class Dispatcher:
             if not self.lease.hold(now):
                 return attempted
             attempted += self.outbox.process_due(now)
-            due = self.store.next_due_time()
+            due = self.store.jobs.next_due_time()
             if self.outbox.blocked(now) or due is None or due > started + horizon:
                 return attempted
             if due > now:
                 sleep(min(due - now, 1.0))
 
     def _poll_due(self, now: float) -> bool:
-        if self.store.get_value(POLL_REQUEST_KEY):
+        if self.store.state.get(POLL_REQUEST_KEY):
             return True
-        state = self.store.feed_state(self.settings.blog_feed_url)
+        state = self.store.blog.feed_state(self.settings.blog_feed_url)
         last = state.last_polled_at if state else None
         return last is None or not 0 <= now - last < self.settings.poll_interval
 
@@ -149,4 +149,4 @@ def poll_once(store: Store, dispatcher: Dispatcher, *, clock: Callable[[], float
         blocked = dispatcher.outbox.blocked(clock())
     finally:
         dispatcher.lease.release()
-    return PollOnceResult(report, attempted, store.job_counts().get("pending", 0), blocked)
+    return PollOnceResult(report, attempted, store.jobs.counts().get("pending", 0), blocked)

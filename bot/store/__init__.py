@@ -1,7 +1,8 @@
 """SQLite storage: schema, migrations, and every SQL statement groupbot runs.
 
-The statements live in one mixin per subject (``intake``, ...); ``Store`` puts them
-together over shared connection handling. One connection per thread: SQLite
+``Store`` owns the connections; the statements live in one repository per subject
+(``store.questions``, ``store.jobs``, ...), each returning frozen dataclasses, never rows.
+Every method that stamps a time takes ``now`` from its caller. One connection per thread: SQLite
 connections must not be shared across threads without a lock, and a lock would
 serialise the readers that WAL lets run in parallel. Writes happen inside
 ``transaction()``, which takes the write lock up front (``BEGIN IMMEDIATE``) so two
@@ -12,25 +13,35 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Iterator
 
-from bot.store.accounts import AccountQueries
-from bot.store.intake import Delivery, IntakeQueries, NewQuestion
-from bot.store.outbox import OutboxQueries
-from bot.store.publishing import PublishingQueries
-from bot.store.replies import ReplyQueries
-from bot.store.upkeep import UpkeepQueries
+from bot.store.accounts import Accounts
+from bot.store.audit import AuditLog
+from bot.store.blog import Blog
+from bot.store.dashboard import Dashboard
+from bot.store.echoes import PageEchoes
+from bot.store.emails import AdminEmails
+from bot.store.graph_calls import GraphCalls
+from bot.store.intake import Deliveries, Delivery, NewQuestion
+from bot.store.leases import Leases
+from bot.store.outbox import OutboxJobs
+from bot.store.questions import Questions
+from bot.store.replies import Replies
+from bot.store.retention import Retention
+from bot.store.state import KeyValues
 
 __all__ = ["Delivery", "NewQuestion", "Store", "MIGRATIONS_DIR"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-class Store(IntakeQueries, AccountQueries, OutboxQueries, PublishingQueries, ReplyQueries, UpkeepQueries):
-    """The database. Safe to share across threads; each thread gets its own connection."""
+class Store:
+    """The database: connections and transactions, with one repository per subject as attributes.
+
+    Safe to share across threads; each thread gets its own connection.
+    """
 
     def __init__(self, path: str | Path, *, synchronous: str = "FULL"):
         if synchronous not in ("FULL", "NORMAL"):
@@ -44,6 +55,20 @@ class Store(IntakeQueries, AccountQueries, OutboxQueries, PublishingQueries, Rep
         # handler, which sleeps in steps of up to 100 ms; other processes still meet
         # the busy timeout.
         self._write_lock = threading.RLock()
+        self.deliveries = Deliveries(self)
+        self.questions = Questions(self)
+        self.replies = Replies(self)
+        self.echoes = PageEchoes(self)
+        self.dashboard = Dashboard(self)
+        self.jobs = OutboxJobs(self)
+        self.leases = Leases(self)
+        self.state = KeyValues(self)
+        self.blog = Blog(self)
+        self.graph_calls = GraphCalls(self)
+        self.accounts = Accounts(self)
+        self.audit = AuditLog(self)
+        self.emails = AdminEmails(self)
+        self.retention = Retention(self)
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -83,6 +108,27 @@ class Store(IntakeQueries, AccountQueries, OutboxQueries, PublishingQueries, Rep
                 raise
             conn.execute("COMMIT")
 
+    @contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction, or the caller's when one is already open (so writes can be grouped)."""
+        with (nullcontext(self.conn) if self.conn.in_transaction else self.transaction()) as conn:
+            yield conn
+
+    @contextmanager
+    def savepoint(self, name: str) -> Iterator[None]:
+        """Inside the caller's transaction: undo only the block's writes when it raises, then re-raise."""
+        if not name.isidentifier():
+            raise ValueError(f"not a savepoint name: {name!r}")
+        conn = self.conn
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            conn.execute(f"ROLLBACK TO {name}")
+            conn.execute(f"RELEASE {name}")
+            raise
+        conn.execute(f"RELEASE {name}")
+
     def close(self) -> None:
         """Close every connection this store opened (call at shutdown)."""
         with self._all_lock:
@@ -94,8 +140,8 @@ class Store(IntakeQueries, AccountQueries, OutboxQueries, PublishingQueries, Rep
             self._all.clear()
         self._local = threading.local()
 
-    def migrate(self) -> list[str]:
-        """Apply the migrations not applied yet, each once, in name order; returns their names."""
+    def migrate(self, now: float) -> list[str]:
+        """Apply the migrations not applied yet, each once, in name order (stamped `now`); returns their names."""
         with self.transaction() as conn:
             conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)")
             done = {row[0] for row in conn.execute("SELECT name FROM schema_migrations")}
@@ -105,7 +151,7 @@ class Store(IntakeQueries, AccountQueries, OutboxQueries, PublishingQueries, Rep
                     continue
                 for statement in _statements(path.read_text()):
                     conn.execute(statement)
-                conn.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", (path.name, time.time()))
+                conn.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", (path.name, now))
                 applied.append(path.name)
         return applied
 

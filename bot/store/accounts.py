@@ -1,14 +1,43 @@
-"""SQL for dashboard accounts: admins, their sessions, sign-in failures, the audit log."""
+"""SQL for dashboard accounts: admins, their sessions, sign-in failures."""
 
 from __future__ import annotations
 
-import sqlite3
+from dataclasses import dataclass
+
+from bot.store.base import Repository
 
 
-class AccountQueries:
-    """Admins, sessions, sign-in failures and the audit log (mixed into Store)."""
+@dataclass(frozen=True)
+class AdminAccount:
+    """An admin account as listed (never with its password hash)."""
 
-    conn: sqlite3.Connection
+    id: int
+    email: str
+    created_at: float
+    last_sign_in: float | None
+
+
+@dataclass(frozen=True)
+class AdminCredentials:
+    """An admin account with its password hash, for checking a sign-in."""
+
+    id: int
+    email: str
+    password_hash: str
+    created_at: float
+    last_sign_in: float | None
+
+
+@dataclass(frozen=True)
+class SessionAdmin:
+    """The admin a live session belongs to."""
+
+    id: int
+    email: str
+
+
+class Accounts(Repository):
+    """Dashboard admins, their sessions and failed sign-ins."""
 
     # -- admins ---------------------------------------------------------------
 
@@ -16,17 +45,17 @@ class AccountQueries:
         """How many admin accounts exist."""
         return self.conn.execute("SELECT count(*) FROM admins").fetchone()[0]
 
-    def get_admin(self, email: str) -> dict | None:
-        """The admin with this email (id, email, password_hash, ...), or None."""
+    def get_admin(self, email: str) -> AdminCredentials | None:
+        """The admin with this email, with the password hash, or None."""
         row = self.conn.execute(
             "SELECT id, email, password_hash, created_at, last_sign_in FROM admins WHERE email = ?", (email,)
         ).fetchone()
-        return dict(row) if row else None
+        return AdminCredentials(**dict(row)) if row else None
 
-    def list_admins(self) -> list[dict]:
+    def list_admins(self) -> list[AdminAccount]:
         """Every admin (without password hashes), by email."""
         rows = self.conn.execute("SELECT id, email, created_at, last_sign_in FROM admins ORDER BY email").fetchall()
-        return [dict(row) for row in rows]
+        return [AdminAccount(**dict(row)) for row in rows]
 
     def insert_admin(self, email: str, password_hash: str, now: float) -> int | None:
         """Create an admin; None when the email is taken."""
@@ -57,14 +86,14 @@ class AccountQueries:
             (token_hash, admin_id, now, expires_at),
         )
 
-    def session_admin(self, token_hash: str, now: float) -> dict | None:
-        """The admin (id, email) of a live session, or None when unknown or expired."""
+    def session_admin(self, token_hash: str, now: float) -> SessionAdmin | None:
+        """The admin of a live session, or None when unknown or expired."""
         row = self.conn.execute(
             "SELECT admins.id, admins.email FROM admin_sessions JOIN admins ON admins.id = admin_sessions.admin_id"
             " WHERE admin_sessions.token_hash = ? AND admin_sessions.expires_at > ?",
             (token_hash, now),
         ).fetchone()
-        return dict(row) if row else None
+        return SessionAdmin(**dict(row)) if row else None
 
     def delete_session(self, token_hash: str) -> None:
         """End one session."""
@@ -103,20 +132,3 @@ class AccountQueries:
     def delete_sign_in_failures_before(self, before: float) -> None:
         """Forget failures too old to matter."""
         self.conn.execute("DELETE FROM sign_in_failures WHERE failed_at <= ?", (before,))
-
-    # -- audit log ------------------------------------------------------------
-
-    def insert_audit(self, at: float, actor: str, action: str, subject: str, detail: str) -> None:
-        """Append an audit entry (joins the caller's transaction when inside one)."""
-        self.conn.execute(
-            "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
-            (at, actor, action, subject, detail),
-        )
-
-    def list_audit(self, limit: int = 100, offset: int = 0) -> list[dict]:
-        """Audit entries, newest first."""
-        rows = self.conn.execute(
-            "SELECT id, at, actor, action, subject, detail FROM audit_log ORDER BY at DESC, id DESC LIMIT ? OFFSET ?",
-            (limit, offset),
-        ).fetchall()
-        return [dict(row) for row in rows]

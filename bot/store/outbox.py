@@ -1,12 +1,12 @@
-"""SQL for durable outbox jobs, named leases and the small key-value table."""
+"""SQL for durable outbox jobs: queued, claimed under a lease, retried, finished."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from typing import Callable, Iterator
+
+from bot.store.base import Repository
 
 _JOB_COLUMNS = ("id, kind, dedupe_key, payload, status, attempts, next_attempt_at, uncertain, last_error, result,"
                 " lease_holder, lease_expires_at, claimed_at, created_at, updated_at, finished_at")
@@ -34,23 +34,12 @@ class OutboxJob:
     finished_at: float | None
 
 
-class OutboxQueries:
-    """Outbox jobs, leases and key-value state (mixed into Store)."""
+class OutboxJobs(Repository):
+    """The outbox: jobs that call Meta, each sent once under a lease and retried with backoff."""
 
-    conn: sqlite3.Connection
-    transaction: Callable
-
-    @contextmanager
-    def writing(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction, or the caller's when one is already open (so writes can be grouped)."""
-        with (nullcontext(self.conn) if self.conn.in_transaction else self.transaction()) as conn:
-            yield conn
-
-    # -- jobs ---------------------------------------------------------------------------------
-
-    def insert_job(self, kind: str, payload: dict, dedupe_key: str, now: float) -> int | None:
+    def insert(self, kind: str, payload: dict, dedupe_key: str, now: float) -> int | None:
         """Add a pending job due now; None when a job with this dedupe key already exists."""
-        with self.writing() as conn:
+        with self._store.writing() as conn:
             cursor = conn.execute(
                 "INSERT OR IGNORE INTO outbox_jobs (kind, dedupe_key, payload, next_attempt_at, created_at,"
                 " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -58,9 +47,9 @@ class OutboxQueries:
             )
         return cursor.lastrowid if cursor.rowcount == 1 else None
 
-    def claim_due_job(self, now: float, holder: str, lease_seconds: float) -> OutboxJob | None:
+    def claim_due(self, now: float, holder: str, lease_seconds: float) -> OutboxJob | None:
         """Move the oldest due pending job to 'sending' under `holder`'s lease, counting the attempt."""
-        with self.writing() as conn:
+        with self._store.writing() as conn:
             row = conn.execute(
                 "UPDATE outbox_jobs SET status = 'sending', attempts = attempts + 1, lease_holder = ?,"
                 " lease_expires_at = ?, claimed_at = ?, updated_at = ?"
@@ -71,8 +60,8 @@ class OutboxQueries:
             ).fetchone()
         return _job(row) if row else None
 
-    def finish_job(self, job_id: int, holder: str, status: str, now: float, *, result: dict | None = None,
-                   error: str | None = None) -> bool:
+    def finish(self, job_id: int, holder: str, status: str, now: float, *, result: dict | None = None,
+               error: str | None = None) -> bool:
         """End a job this holder is sending (sent, failed or dead); False if it lost the lease meanwhile."""
         cursor = self.conn.execute(
             "UPDATE outbox_jobs SET status = ?, result = ?, last_error = ?, uncertain = 0, lease_holder = NULL,"
@@ -82,8 +71,8 @@ class OutboxQueries:
         )
         return cursor.rowcount == 1
 
-    def retry_job_later(self, job_id: int, holder: str, next_attempt_at: float, error: str, *,
-                        uncertain: bool, now: float) -> bool:
+    def retry_later(self, job_id: int, holder: str, next_attempt_at: float, error: str, *,
+                    uncertain: bool, now: float) -> bool:
         """Put a job this holder is sending back to 'pending' for a later attempt."""
         cursor = self.conn.execute(
             "UPDATE outbox_jobs SET status = 'pending', next_attempt_at = ?, last_error = ?, uncertain = ?,"
@@ -93,14 +82,14 @@ class OutboxQueries:
         )
         return cursor.rowcount == 1
 
-    def jobs_in_flight(self) -> list[OutboxJob]:
+    def in_flight(self) -> list[OutboxJob]:
         """Jobs in 'sending' (held by a live sender, or left behind by one that died)."""
         rows = self.conn.execute(f"SELECT {_JOB_COLUMNS} FROM outbox_jobs WHERE status = 'sending'").fetchall()
         return [_job(row) for row in rows]
 
-    def take_back_job(self, job_id: int, old_holder: str, next_attempt_at: float, now: float) -> bool:
+    def take_back(self, job_id: int, old_holder: str, next_attempt_at: float, now: float) -> bool:
         """Return an abandoned 'sending' job to 'pending', marked uncertain (its call may have happened)."""
-        with self.writing() as conn:
+        with self._store.writing() as conn:
             cursor = conn.execute(
                 "UPDATE outbox_jobs SET status = 'pending', uncertain = 1, next_attempt_at = ?, lease_holder = NULL,"
                 " lease_expires_at = NULL, last_error = 'the sender stopped during an attempt', updated_at = ?"
@@ -109,9 +98,9 @@ class OutboxQueries:
             )
         return cursor.rowcount == 1
 
-    def requeue_job(self, job_id: int, now: float) -> bool:
+    def requeue(self, job_id: int, now: float) -> bool:
         """Give a failed or dead job another try now (checked against Meta first); False otherwise."""
-        with self.writing() as conn:
+        with self._store.writing() as conn:
             cursor = conn.execute(
                 "UPDATE outbox_jobs SET status = 'pending', uncertain = 1, next_attempt_at = ?, updated_at = ?,"
                 " finished_at = NULL WHERE id = ? AND status IN ('failed', 'dead')",
@@ -119,24 +108,24 @@ class OutboxQueries:
             )
         return cursor.rowcount == 1
 
-    def get_job(self, job_id: int) -> OutboxJob | None:
+    def get(self, job_id: int) -> OutboxJob | None:
         """One job by id."""
         row = self.conn.execute(f"SELECT {_JOB_COLUMNS} FROM outbox_jobs WHERE id = ?", (job_id,)).fetchone()
         return _job(row) if row else None
 
-    def list_jobs(self, *, kind: str | None = None, limit: int = 50) -> list[OutboxJob]:
+    def newest(self, *, kind: str | None = None, limit: int = 50) -> list[OutboxJob]:
         """Jobs newest first, optionally of one kind."""
         where, params = ("WHERE kind = ?", (kind, limit)) if kind else ("", (limit,))
         rows = self.conn.execute(
             f"SELECT {_JOB_COLUMNS} FROM outbox_jobs {where} ORDER BY id DESC LIMIT ?", params).fetchall()
         return [_job(row) for row in rows]
 
-    def job_counts(self) -> dict[str, int]:
+    def counts(self) -> dict[str, int]:
         """How many jobs are in each status."""
         rows = self.conn.execute("SELECT status, count(*) FROM outbox_jobs GROUP BY status").fetchall()
         return {status: count for status, count in rows}
 
-    def failed_jobs(self, limit: int = 10) -> list[OutboxJob]:
+    def failed(self, limit: int = 10) -> list[OutboxJob]:
         """Jobs that failed or that Meta refused for good, most recent first."""
         rows = self.conn.execute(
             f"SELECT {_JOB_COLUMNS} FROM outbox_jobs WHERE status IN ('failed', 'dead')"
@@ -147,68 +136,6 @@ class OutboxQueries:
         """When the earliest pending job becomes due, or None when none is pending."""
         return self.conn.execute(
             "SELECT min(next_attempt_at) FROM outbox_jobs WHERE status = 'pending'").fetchone()[0]
-
-    # -- leases -------------------------------------------------------------------------------
-
-    def try_lease(self, name: str, holder: str, now: float, ttl: float, *,
-                  holder_is_gone: Callable[[str], bool] = lambda holder: False) -> bool:
-        """Take or renew the lease `name` for `ttl` seconds; True when `holder` now holds it."""
-
-        def taken(row: sqlite3.Row | None) -> bool:
-            return bool(row) and row["holder"] != holder and row["expires_at"] > now \
-                and not holder_is_gone(row["holder"])
-
-        query = "SELECT holder, expires_at FROM leases WHERE name = ?"
-        # Read first without the write lock: processes that wait for the lease ask on every pass.
-        if taken(self.conn.execute(query, (name,)).fetchone()):
-            return False
-        with self.writing() as conn:
-            row = conn.execute(query, (name,)).fetchone()
-            if taken(row):
-                return False
-            acquired = now if not row or row["holder"] != holder else None
-            conn.execute(
-                "INSERT INTO leases (name, holder, acquired_at, expires_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at,"
-                " acquired_at = coalesce(?, leases.acquired_at)",
-                (name, holder, now, now + ttl, acquired),
-            )
-        return True
-
-    def release_lease(self, name: str, holder: str) -> None:
-        """Give the lease up if `holder` holds it."""
-        with self.writing() as conn:
-            conn.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))
-
-    def lease_holder(self, name: str) -> tuple[str, float] | None:
-        """(holder, expires_at) of a lease, or None when nobody ever took it."""
-        row = self.conn.execute("SELECT holder, expires_at FROM leases WHERE name = ?", (name,)).fetchone()
-        return (row["holder"], row["expires_at"]) if row else None
-
-    # -- key-value state ----------------------------------------------------------------------
-
-    def get_value(self, key: str) -> str | None:
-        """A stored value, or None."""
-        row = self.conn.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
-
-    def set_value(self, key: str, value: str, now: float) -> None:
-        """Store or replace a value."""
-        with self.writing() as conn:
-            conn.execute(
-                "INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                (key, value, now),
-            )
-
-    def delete_value(self, key: str, *, only_if: str | None = None) -> bool:
-        """Remove a value (only when it still equals `only_if`, if given); True if one was removed."""
-        with self.writing() as conn:
-            if only_if is None:
-                cursor = conn.execute("DELETE FROM kv WHERE key = ?", (key,))
-            else:
-                cursor = conn.execute("DELETE FROM kv WHERE key = ? AND value = ?", (key, only_if))
-        return cursor.rowcount > 0
 
 
 def _job(row: sqlite3.Row) -> OutboxJob:

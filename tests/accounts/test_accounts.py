@@ -125,7 +125,7 @@ def test_the_first_admin_is_created_once_with_a_working_password(store):
     assert accounts.password_problem(password, email) is None
     assert accounts.ensure_first_admin(store) is None
     assert accounts.sign_in(store, email, password, "127.0.0.1").token
-    assert [row["email"] for row in store.list_admins()] == ["admin@localhost"]
+    assert [row.email for row in store.accounts.list_admins()] == ["admin@localhost"]
 
 
 def test_audit_lists_newest_first_and_follows_the_callers_transaction(store):
@@ -134,8 +134,8 @@ def test_audit_lists_newest_first_and_follows_the_callers_transaction(store):
     with pytest.raises(RuntimeError), store.transaction():
         accounts.audit(store, "ana@example-firm.test", "approve", 19)
         raise RuntimeError("the approval failed")
-    entries = store.list_audit()
-    assert [(e["actor"], e["action"], e["subject"]) for e in entries] == [
+    entries = store.audit.newest()
+    assert [(e.actor, e.action, e.subject) for e in entries] == [
         ("luis@example-firm.test", "reject", "18"),
         ("ana@example-firm.test", "approve", "17"),
     ]
@@ -145,9 +145,9 @@ def test_sign_in_and_sign_out_are_audited_without_the_password(store):
     accounts.add_admin(store, EMAIL, PASSWORD, actor="command line")
     token = accounts.sign_in(store, EMAIL, PASSWORD, "192.0.2.1").token
     accounts.end_session(store, token)
-    entries = store.list_audit()
-    assert [e["action"] for e in entries] == ["sign_out", "sign_in", "admin_added"]
-    assert entries[1]["detail"] == "from 192.0.2.1"
+    entries = store.audit.newest()
+    assert [e.action for e in entries] == ["sign_out", "sign_in", "admin_added"]
+    assert entries[1].detail == "from 192.0.2.1"
     assert all(PASSWORD not in str(e) for e in entries)
 
 
@@ -179,4 +179,4 @@ def test_typed_passwords_must_match(settings, store, monkeypatch):
     monkeypatch.setattr("getpass.getpass", lambda prompt: next(typed))
     with pytest.raises(CommandFailed, match="passwords differ"):
         cmd_add(settings, argparse.Namespace(email=EMAIL, password_stdin=False))
-    assert store.count_admins() == 0
+    assert store.accounts.count_admins() == 0

@@ -58,7 +58,7 @@ def verdict(intent, language, urgent, pii, reply) -> tuple:
 
 def worker_verdicts(settings: Settings, texts: list[str]) -> list[tuple]:
     store = Store(settings.database_path)
-    store.migrate()
+    store.migrate(time.time())
     try:
         now = time.time()
         deliveries = []
@@ -67,17 +67,17 @@ def worker_verdicts(settings: Settings, texts: list[str]) -> list[tuple]:
                     "message": {"mid": f"m_one_{number}", "text": text}}
             body = {"object": "page", "entry": [{"id": PAGE_ID, "time": int(now * 1000), "messaging": [item]}]}
             deliveries.append((json.dumps(body).encode(), now))
-        store.insert_deliveries(deliveries)
+        store.deliveries.insert(deliveries)
         process_deliveries(store, now=now, page_id=PAGE_ID, limit=len(texts))
         suggester = Suggester(settings, store)
         while suggester.run(now):
             pass
         found = []
         for number in range(len(texts)):
-            question = store.get_question(store.question_id_for(f"m_one_{number}"))
-            reply = store.reply_of_question(question["id"])
-            found.append(verdict(question["intent"], question["language"], question["urgent"], question["pii"],
-                                 reply["text"] if reply else None))
+            question = store.questions.get(store.questions.id_for(f"m_one_{number}"))
+            reply = store.replies.of_question(question.id)
+            found.append(verdict(question.intent, question.language, question.urgent, question.pii,
+                                 reply.text if reply else None))
         return found
     finally:
         store.close()

@@ -31,7 +31,7 @@ def live(tmp_path, fake, blog, live_settings, publisher_for):
     """(settings, store, publisher, client) of a live groupbot whose first poll is done."""
     settings = live_settings(tmp_path / "var", fake, blog, BLOG_WEBHOOK_SECRET=BLOG_SECRET)
     store = Store(settings.database_path)
-    store.migrate()
+    store.migrate(time.time())
     publisher = publisher_for(settings, store)
     publisher.poll_now(time.time())
     yield settings, store, publisher, create_app(settings, store=store).test_client()
@@ -61,7 +61,7 @@ def test_a_signed_ping_makes_the_next_pass_poll_at_once_and_post_the_new_entry(l
 
     assert answer.status_code == 202
     assert [p["link"] for p in fake.posts] == [LINK]
-    assert store.get_value(POLL_REQUEST_KEY) is None
+    assert store.state.get(POLL_REQUEST_KEY) is None
 
 
 @pytest.mark.parametrize("headers", [
@@ -75,7 +75,7 @@ def test_an_unsigned_or_badly_signed_ping_is_refused_and_polls_nothing(live, hea
     answer = client.post("/webhooks/blog", data=PING, headers=headers)
 
     assert answer.status_code == 403
-    assert store.get_value(POLL_REQUEST_KEY) is None
+    assert store.state.get(POLL_REQUEST_KEY) is None
 
 
 def test_without_a_secret_every_ping_is_refused_with_a_clear_log_line(tmp_path, fake, blog, caplog, live_settings):
@@ -110,7 +110,7 @@ def test_websub_subscribes_at_the_advertised_hub_and_its_push_brings_the_new_ent
     [subscription] = blog.subscriptions
     assert (subscription.callback, subscription.topic) == (f"{url}/webhooks/blog", blog.feed_url)
     assert blog.hub_verify(subscription.callback) is True
-    assert store.websub_subscriptions()[0].state == "verified"
+    assert store.blog.websub_subscriptions()[0].state == "verified"
 
     publish_new_entry(blog)
     assert blog.hub_publish() == [202]
@@ -144,7 +144,7 @@ def test_websub_checks_are_answered_only_for_our_topic(served, blog):
 
     assert (ours.status_code, ours.text) == (200, "c-123")
     assert (other.status_code, leave.status_code) == (404, 404)
-    assert store.websub_subscriptions()[0].expires_at == pytest.approx(time.time() + 600, abs=30)
+    assert store.blog.websub_subscriptions()[0].expires_at == pytest.approx(time.time() + 600, abs=30)
 
 
 def test_a_push_not_signed_with_our_hub_secret_is_refused(served, blog):
@@ -155,7 +155,7 @@ def test_a_push_not_signed_with_our_hub_secret_is_refused(served, blog):
     answer = requests.post(f"{url}/webhooks/blog", data=b"<rss/>", timeout=5,
                            headers={"X-Hub-Signature": "sha256=" + "1" * 64})
 
-    assert answer.status_code == 403 and store.get_value(POLL_REQUEST_KEY) is None
+    assert answer.status_code == 403 and store.state.get(POLL_REQUEST_KEY) is None
 
 
 # -- the real server ---------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ def make(tmp_path, fake, blog, live_settings, publisher_for):
     def build(**extra):
         settings = live_settings(tmp_path / "var", fake, blog, **extra)
         store = Store(settings.database_path)
-        store.migrate()
+        store.migrate(time.time())
         stores.append(store)
         return settings, store, publisher_for(settings, store)
 
@@ -259,7 +259,7 @@ def test_publishing_decisions_are_in_the_audit_log_whoever_makes_them(make, blog
     approve_page_post(store, entry_id, by="maria@firm.example")
     mark_group_posted(store, entry_id, "jose@firm.example", "https://www.facebook.com/groups/demo/posts/7")
 
-    logged = [(row["actor"], row["action"], row["subject"]) for row in store.list_audit()]
+    logged = [(row.actor, row.action, row.subject) for row in store.audit.newest()]
     assert logged == [
         ("jose@firm.example", "mark_group_posted", f"blog entry {entry_id}"),
         ("maria@firm.example", "approve_post", f"blog entry {entry_id}"),

@@ -46,18 +46,18 @@ def test_backfill_in_dry_run_shows_the_page_posts_it_would_have_made(tmp_path):
 def test_an_interrupted_dry_run_post_is_adopted_not_recorded_twice(tmp_path):
     settings = Settings.from_env(bare_env(tmp_path / "var", BACKFILL="1"), env_file=None)
     store = Store(settings.database_path)
-    store.migrate()
+    store.migrate(time.time())
     publisher = assemble(settings, store).dispatcher
     assert isinstance(publisher.graph, RecordingGraph) and isinstance(build_graph(settings, store), RecordingGraph)
     publisher.poll_now(time.time())
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
-    job = store.claim_due_job(time.time(), f"{publisher.lease.holder.split(':')[0]}:{gone.pid}:x", 300)
+    job = store.jobs.claim_due(time.time(), f"{publisher.lease.holder.split(':')[0]}:{gone.pid}:x", 300)
     publisher.graph.publish_post(job.payload["message"], job.payload["link"])  # the dead process's call
 
     publisher.outbox.process_due(time.time() + 60)
 
-    assert len(store.graph_calls(method="POST")) == 1
+    assert len(store.graph_calls.recent(method="POST")) == 1
     assert list_posts(store)[0]["page_status"] == "posted"
     store.close()
 

@@ -22,7 +22,7 @@ def test_concurrent_submissions_are_all_committed(store):
     for thread in threads:
         thread.join()
     assert results == [True] * 64
-    assert store.count_deliveries() == 64
+    assert store.deliveries.count() == 64
 
 
 def test_a_failed_commit_is_not_acknowledged(store, settings):

@@ -37,7 +37,7 @@ def desk(tmp_path, fake, sink, make_desk):
 def test_an_urgent_message_emails_the_admins_with_only_its_first_words(desk, sink):
     desk.deliver(message(URGENT_TEXT))
     desk.step()
-    question_id = desk.store.triaged_questions()[0]["id"]
+    question_id = desk.store.questions.triaged()[0].id
 
     assert AdminMailer(desk.settings, desk.store).send_due(time.time()) == 1
 
@@ -66,7 +66,7 @@ def test_the_worker_sends_the_alert_from_its_own_thread_once(desk, sink):
 
     assert [thread for thread in threading.enumerate() if thread.name == AdminMailer.THREAD_NAME] == []
     assert len(sink.mails) == 1
-    assert desk.store.list_emails()[0]["status"] == "sent"
+    assert desk.store.emails.newest()[0].status == "sent"
 
 
 def test_a_refused_email_is_tried_again_later(desk, sink):
@@ -76,8 +76,8 @@ def test_a_refused_email_is_tried_again_later(desk, sink):
     sink.refuse_next(1)
 
     assert mailer.send_due(time.time()) == 0
-    [queued] = desk.store.list_emails()
-    assert queued["status"] == "pending" and "451" in queued["last_error"]
+    [queued] = desk.store.emails.newest()
+    assert queued.status == "pending" and "451" in queued.last_error
     assert mailer.send_due(time.time() + 3600) == 1
     assert len(sink.mails) == 1
 

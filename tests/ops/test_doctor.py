@@ -65,7 +65,7 @@ def test_the_worker_restores_a_dropped_subscription_and_says_so(tmp_path, fake, 
                                                                  publisher_for):
     settings = live_settings(tmp_path / "var", fake, blog)
     store = Store(settings.database_path)
-    store.migrate()
+    store.migrate(time.time())
     publisher = publisher_for(settings, store)
     publisher.check_subscription(time.time())
     fake.drop_subscription()

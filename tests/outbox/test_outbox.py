@@ -34,7 +34,7 @@ def setup(tmp_path, fake, blog, live_settings, publisher_for):
     """A live groupbot whose first poll ran, with one new entry on the blog not yet polled."""
     settings = live_settings(tmp_path / "var", fake, blog)
     store = Store(settings.database_path)
-    store.migrate()
+    store.migrate(time.time())
     publisher = publisher_for(settings, store)
     publisher.poll_now(time.time())
     new = FakePost("Work permits: what changes in 2027", LINK, guid=f"{SITE}/?p=9001",
@@ -244,13 +244,13 @@ def test_a_job_left_sending_by_a_dead_process_is_checked_before_it_is_sent(setup
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     dead_holder = f"{socket.gethostname()}:{dead.pid}:gone"
-    job = store.claim_due_job(time.time(), dead_holder, 300)
+    job = store.jobs.claim_due(time.time(), dead_holder, 300)
     fake.add_post("posted by the process that died", LINK)  # its call had reached Meta
 
     pass_at(publisher, time.time() + HOUR)
 
     assert len(fake.posts) == 1 and not graph_calls(fake, "POST", "/feed")
-    assert store.get_job(job.id).status == "sent" and entry(store)["page_post_id"] == fake.posts[0]["id"]
+    assert store.jobs.get(job.id).status == "sent" and entry(store)["page_post_id"] == fake.posts[0]["id"]
 
 
 def test_jobs_of_other_kinds_use_their_own_handler(tmp_path):
@@ -259,14 +259,14 @@ def test_jobs_of_other_kinds_use_their_own_handler(tmp_path):
             return {"echo": job.payload["text"]}
 
     store = Store(tmp_path / "db.sqlite")
-    store.migrate()
+    store.migrate(time.time())
     outbox = Outbox(store, graph=None, handlers={"echo": Echo()}, policy=RetryPolicy())
 
     first = outbox.enqueue("echo", {"text": "hola"}, dedupe_key="echo:1")
     again = outbox.enqueue("echo", {"text": "hola"}, dedupe_key="echo:1")
     assert outbox.process_due(time.time()) == 1
 
-    assert again is None and store.get_job(first).result == {"echo": "hola"}
+    assert again is None and store.jobs.get(first).result == {"echo": "hola"}
     with pytest.raises(ValueError, match="no handler"):
         outbox.enqueue("unknown", {}, dedupe_key="x")
     store.close()

@@ -63,8 +63,8 @@ def test_answer_with_a_broken_faq_file_fails_in_one_line(env, tmp_path):
 def test_approve_reject_and_list_replies(env, tmp_path):
     settings = Settings.from_env(env, env_file=None)
     store = Store(settings.database_path)
-    store.migrate()
-    store.insert_deliveries([(json.dumps(comment("cual es su numero?", field="group_feed")).encode(), 0.0),
+    store.migrate(time.time())
+    store.deliveries.insert([(json.dumps(comment("cual es su numero?", field="group_feed")).encode(), 0.0),
                              (json.dumps(message("How much is a consultation?")).encode(), 0.0)])
     process_deliveries(store, now=time.time())
     Suggester(settings, store).run(time.time())

@@ -16,7 +16,7 @@ from bot.outbox.pause import hold_sending, pause_sending
 from bot.replies.review import approve_reply
 from bot.replies.suggest import suggest_replies
 from bot.store import NewQuestion
-from bot.store.publishing import NewEntry
+from bot.store.blog import NewEntry
 from tests.fakes.fake_graph import FakeGraph
 from tests.support.groupbot import PAGE_ID
 from webhooks import create_app
@@ -138,8 +138,8 @@ def test_proxy_headers_are_ignored_unless_trusted(tmp_path, make_app):
     sign_in(plain.test_client(), **{"X-Forwarded-For": "203.0.113.9"})
     trusting = make_app(tmp_path / "b", TRUST_PROXY_HOPS="1")
     sign_in(trusting.test_client(), **{"X-Forwarded-For": "203.0.113.9"})
-    assert plain.extensions["groupbot"].store.list_audit()[0]["detail"] == "from 127.0.0.1"
-    assert trusting.extensions["groupbot"].store.list_audit()[0]["detail"] == "from 203.0.113.9"
+    assert plain.extensions["groupbot"].store.audit.newest()[0].detail == "from 127.0.0.1"
+    assert trusting.extensions["groupbot"].store.audit.newest()[0].detail == "from 203.0.113.9"
 
 
 def test_admin_pages_send_a_strict_policy_and_are_not_cached(client):
@@ -155,10 +155,10 @@ def test_admin_pages_send_a_strict_policy_and_are_not_cached(client):
 
 def test_member_html_is_shown_as_text(app, client):
     store = app.extensions["groupbot"].store
-    store.insert_question(NewQuestion(
+    store.questions.insert(NewQuestion(
         source="page_comment", external_id="1_2", author_id="9", author_name="<b>x</b>",
         text="<img src=x onerror=alert(1)><script>alert(2)</script>", event_time=1_800_000_000.0,
-    ))
+    ), time.time())
     sign_in(client)
     page = client.get("/admin/?show=all").text
     assert "&lt;img src=x onerror=alert(1)&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in page
@@ -195,17 +195,17 @@ def test_a_broken_faq_file_is_reported_on_the_page(tmp_path, make_app):
 def ask(app, text: str, *, source: str = "group_comment", name: str = "Maria Lopez", at: float | None = None) -> int:
     """Store a member's question and let the bot judge it, as the worker does; returns the question id."""
     services = app.extensions["groupbot"]
-    number = services.store.count_questions() + 1
-    question_id = services.store.insert_question(NewQuestion(
+    number = services.store.questions.count() + 1
+    question_id = services.store.questions.insert(NewQuestion(
         source=source, external_id=f"777_{number}", author_id=str(5550000 + number), author_name=name, text=text,
         event_time=time.time() if at is None else at,
-    ))
+    ), time.time())
     suggest_replies(services.store, Responder.from_settings(services.settings), page_id=PAGE_ID, now=time.time())
     return question_id
 
 
 def reply_of(app, question_id: int) -> dict:
-    return app.extensions["groupbot"].store.reply_of_question(question_id)
+    return app.extensions["groupbot"].store.replies.of_question(question_id)
 
 
 def test_pending_lists_urgent_first_then_the_closest_deadline(app, client):
@@ -219,21 +219,21 @@ def test_pending_lists_urgent_first_then_the_closest_deadline(app, client):
     assert order == sorted(order) and "Just Thanks" not in page
     assert re.search(r"Pending <span class=\"count\">3</span>", page) and "All <span class=\"count\">4</span>" in page
     assert "3 days 23 h left" in page or "3 days 22 h left" in page
-    assert {reply_of(app, q)["status"] for q in (later, sooner, urgent)} == {"pending"}
+    assert {reply_of(app, q).status for q in (later, sooner, urgent)} == {"pending"}
     assert "No reply suggested" in client.get("/admin/?show=all").text
 
 
 def test_approving_sends_the_edited_text_audits_it_and_goes_back(app, client):
-    reply_id = reply_of(app, ask(app, "cual es su numero?"))["id"]
+    reply_id = reply_of(app, ask(app, "cual es su numero?")).id
     sign_in(client)
     token = csrf_token(client.get("/admin/").text)
     response = client.post(f"/admin/replies/{reply_id}/approve",
                            data={"csrf_token": token, "text": "  Texto editado.  ", "back": "/admin/?show=pending"})
     assert response.status_code == 302 and response.headers["Location"] == "/admin/?show=pending"
-    reply = app.extensions["groupbot"].store.get_reply(reply_id)
-    assert (reply["status"], reply["text"], reply["approved_by"]) == ("approved", "Texto editado.", EMAIL)
-    entry = app.extensions["groupbot"].store.list_audit()[0]
-    assert (entry["actor"], entry["action"], entry["detail"]) == (EMAIL, "approve_reply", "with edited text")
+    reply = app.extensions["groupbot"].store.replies.get(reply_id)
+    assert (reply.status, reply.text, reply.approved_by) == ("approved", "Texto editado.", EMAIL)
+    entry = app.extensions["groupbot"].store.audit.newest()[0]
+    assert (entry.actor, entry.action, entry.detail) == (EMAIL, "approve_reply", "with edited text")
     page = client.get("/admin/?show=pending").text
     assert f"Reply {reply_id} approved; it is being sent." in page and "Approved recently" in page
     assert client.get(f"/admin/replies/{reply_id}/status").json == {
@@ -244,15 +244,15 @@ def test_approving_the_suggestion_unchanged_sends_it_as_suggested(app, client):
     reply = reply_of(app, ask(app, "cual es su numero?"))
     sign_in(client)
     token = csrf_token(client.get("/admin/").text)
-    as_a_browser_sends_it = reply["text"].replace("\n", "\r\n")
-    client.post(f"/admin/replies/{reply['id']}/approve", data={"csrf_token": token, "text": as_a_browser_sends_it})
+    as_a_browser_sends_it = reply.text.replace("\n", "\r\n")
+    client.post(f"/admin/replies/{reply.id}/approve", data={"csrf_token": token, "text": as_a_browser_sends_it})
     store = app.extensions["groupbot"].store
-    assert store.get_reply(reply["id"])["text"] == reply["text"] and "\n\n" in reply["text"]
-    assert store.list_audit()[0]["detail"] == ""
+    assert store.replies.get(reply.id).text == reply.text and "\n\n" in reply.text
+    assert store.audit.newest()[0].detail == ""
 
 
 def test_an_action_that_cannot_be_done_says_why_and_changes_nothing(app, client):
-    reply_id = reply_of(app, ask(app, "cual es su numero?"))["id"]
+    reply_id = reply_of(app, ask(app, "cual es su numero?")).id
     sign_in(client)
     token = csrf_token(client.get("/admin/").text)
     client.post(f"/admin/replies/{reply_id}/reject", data={"csrf_token": token})
@@ -262,11 +262,11 @@ def test_an_action_that_cannot_be_done_says_why_and_changes_nothing(app, client)
     assert f'role="alert">Reply {reply_id} is rejected, not pending.</p>' in response.text
     empty = client.post(f"/admin/replies/{reply_id + 1000}/approve", data={"csrf_token": token}, follow_redirects=True)
     assert f"There is no reply {reply_id + 1000}." in empty.text
-    assert app.extensions["groupbot"].store.get_reply(reply_id)["status"] == "rejected"
+    assert app.extensions["groupbot"].store.replies.get(reply_id).status == "rejected"
 
 
 def test_the_way_back_after_an_action_stays_on_the_dashboard(app, client):
-    reply_id = reply_of(app, ask(app, "cual es su numero?"))["id"]
+    reply_id = reply_of(app, ask(app, "cual es su numero?")).id
     sign_in(client)
     token = csrf_token(client.get("/admin/").text)
     response = client.post(f"/admin/replies/{reply_id}/reject",
@@ -285,19 +285,19 @@ def test_a_page_comment_with_personal_data_can_be_hidden(app, client):
     assert "Hiding the comment on the Page…" in client.get("/admin/").text
     refused = client.post(f"/admin/questions/{group_id}/hide", data={"csrf_token": token}, follow_redirects=True)
     assert "only comments on the Page can be hidden" in refused.text
-    assert [e["action"] for e in app.extensions["groupbot"].store.list_audit()][:1] == ["hide_comment"]
+    assert [e.action for e in app.extensions["groupbot"].store.audit.newest()][:1] == ["hide_comment"]
 
 
 def test_failed_and_expired_replies_show_why(app, client):
     store = app.extensions["groupbot"].store
-    failed = reply_of(app, ask(app, "cual es su numero?"))["id"]
+    failed = reply_of(app, ask(app, "cual es su numero?")).id
     approve_reply(store, failed, "test", None)
-    store.close_reply(failed, "failed", time.time(), error="(#100) Invalid parameter (code 100, http 400)",
-                      from_statuses=("approved",))
+    store.replies.close(failed, "failed", time.time(), error="(#100) Invalid parameter (code 100, http 400)",
+                        from_statuses=("approved",))
     old = ask(app, "cual es su numero?", source="messenger", at=time.time() - 25 * 3600)
     sign_in(client)
     token = csrf_token(client.get("/admin/").text)
-    expired = reply_of(app, old)["id"]
+    expired = reply_of(app, old).id
     client.post(f"/admin/replies/{expired}/approve", data={"csrf_token": token})
     page = client.get("/admin/?show=failed").text
     assert "Failed. Meta said: (#100) Invalid parameter (code 100, http 400)" in page
@@ -308,7 +308,7 @@ def test_failed_and_expired_replies_show_why(app, client):
 # -- posts --------------------------------------------------------------------------------------------
 
 def entry(app, title: str, status: str, **extra) -> int:
-    return app.extensions["groupbot"].store.insert_entry(NewEntry(
+    return app.extensions["groupbot"].store.blog.insert_entry(NewEntry(
         entry_key=f"https://blog.example/{title}", guid=None, link=f"https://blog.example/{title}/", title=title,
         published_at=time.time(), page_status=status, page_message=f"{title}\n\nhttps://blog.example/{title}/",
         group_draft=f"{title}\n\nText 619-569-1768", **extra), time.time())
@@ -328,8 +328,8 @@ def test_a_post_waiting_for_approval_is_approved_from_the_posts_page(tmp_path, m
     assert "Post approved; it is being published on the Page." in response.text
     assert "Queued; it goes out in a moment." in response.text
     store = app.extensions["groupbot"].store
-    assert store.entry(entry_id)["approved_by"] == EMAIL
-    assert store.list_audit()[0]["action"] == "approve_post"
+    assert store.blog.entry(entry_id).approved_by == EMAIL
+    assert store.audit.newest()[0].action == "approve_post"
 
 
 def test_a_group_post_address_must_be_on_facebook(app, client):
@@ -340,7 +340,7 @@ def test_a_group_post_address_must_be_on_facebook(app, client):
                           data={"csrf_token": token, "url": "javascript:alert(1)"})
     assert refused.status_code == 400 and "That is not a Facebook address." in refused.text
     assert 'name="back" value="/admin/posts"' in refused.text
-    assert app.extensions["groupbot"].store.entry(entry_id)["group_status"] == "draft"
+    assert app.extensions["groupbot"].store.blog.entry(entry_id).group_status == "draft"
     done = client.post(f"/admin/posts/{entry_id}/group-posted",
                        data={"csrf_token": token, "url": "", "back": "/admin/posts"}, follow_redirects=True)
     assert "Marked as posted in the Group." in done.text and f"Posted in the Group by {EMAIL}" in done.text
@@ -370,7 +370,7 @@ def test_only_web_links_are_linked():
 
 def test_health_in_dry_run_shows_no_token_and_the_recorded_calls(app, client):
     store = app.extensions["groupbot"].store
-    reply_id = reply_of(app, ask(app, "cual es su numero?"))["id"]
+    reply_id = reply_of(app, ask(app, "cual es su numero?")).id
     approve_reply(store, reply_id, "test", None)
     RecordingGraph(store, PAGE_ID).private_reply("777_1", "hola")
     sign_in(client)
@@ -382,9 +382,9 @@ def test_health_in_dry_run_shows_no_token_and_the_recorded_calls(app, client):
 
 def test_health_shows_a_paused_or_held_sender_and_recent_failures(app, client):
     store, now = app.extensions["groupbot"].store, time.time()
-    job_id = store.insert_job("page_post", {"entry_id": 7, "message": "m", "link": "l"}, "page_post:7", now)
-    store.claim_due_job(now, "me", 60)
-    store.finish_job(job_id, "me", "dead", now, error="(#200) Requires pages_manage_posts permission")
+    job_id = store.jobs.insert("page_post", {"entry_id": 7, "message": "m", "link": "l"}, "page_post:7", now)
+    store.jobs.claim_due(now, "me", 60)
+    store.jobs.finish(job_id, "me", "dead", now, error="(#200) Requires pages_manage_posts permission")
     hold_sending(store, now + 600, now)
     sign_in(client)
     page = client.get("/admin/health").text
@@ -417,9 +417,9 @@ def test_stats_draws_an_accessible_chart_with_a_table_of_the_same_numbers(app, c
     store = app.extensions["groupbot"].store
     for text in ("cual es su numero?", "what is your phone number", "how much is a consultation?", "gracias!"):
         ask(app, text)
-    reply_id = store.list_replies(status="pending")[0]["id"]
+    reply_id = store.replies.triaged(status="pending")[0].id
     approve_reply(store, reply_id, "test", None)
-    store.mark_reply_sent(reply_id, "m_1", None, time.time() + 300)
+    store.replies.mark_sent(reply_id, "m_1", None, time.time() + 300)
     sign_in(client)
     page = client.get("/admin/stats").text
     for size, box in (("wide", "0 0 640 280"), ("narrow", "0 0 360 240")):

@@ -14,5 +14,5 @@ PAGE_SIZE = 100
 def audit():
     """The audit log, a page at a time."""
     page = max(request.args.get("page", 1, type=int), 1)
-    rows = services().store.list_audit(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    rows = services().store.audit.newest(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     return render_template("admin/audit.html", entries=rows[:PAGE_SIZE], page=page, more=len(rows) > PAGE_SIZE)

@@ -44,13 +44,13 @@ def run_checks(settings: Settings, store: Store, by: str, now: float | None = No
     now = time.time() if now is None else now
     checks = StoredChecks(now, by, examine(settings, store, build_graph(settings, store), now=now))
     record = {"checked_at": now, "by": by, "findings": [asdict(f) for f in checks.findings]}
-    store.set_value(CHECKS_KEY, json.dumps(record), now)
+    store.state.set(CHECKS_KEY, json.dumps(record), now)
     return checks
 
 
 def stored_checks(store: Store) -> StoredChecks | None:
     """The last stored checks, or None before the first (or when the record cannot be read)."""
-    raw = store.get_value(CHECKS_KEY)
+    raw = store.state.get(CHECKS_KEY)
     if not raw:
         return None
     try:

@@ -6,11 +6,13 @@ Everything comes from the database; only "Check now" calls Meta (see ``checks``)
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 
 from flask import flash, render_template
 
 from bot.config import DEMO_FEED
 from bot.outbox.pause import current_pause, held_until, token_fingerprint
+from bot.store.graph_calls import GraphCall
 from bot.store.outbox import OutboxJob
 from webhooks.admin.actions import actor, back
 from webhooks.admin.blueprint import bp
@@ -31,10 +33,11 @@ def health():
     return render_template(
         "admin/health.html", settings=settings, checks=stored_checks(store), pause=pause, now=now,
         pause_lifts=bool(pause) and pause.token_fingerprint != token_fingerprint(settings.page_token),
-        held_until=held_until(store, now), counts=store.job_counts(), feed_name=_feed_name(settings.blog_feed_url),
-        feed=store.feed_state(settings.blog_feed_url) if settings.blog_feed_url else None,
-        failures=[_failure(job) for job in store.failed_jobs(RECENT_FAILURES)],
-        calls=[{**c, "what": call_kind(c)} for c in store.graph_calls(RECENT_CALLS)] if settings.dry_run else [],
+        held_until=held_until(store, now), counts=store.jobs.counts(), feed_name=_feed_name(settings.blog_feed_url),
+        feed=store.blog.feed_state(settings.blog_feed_url) if settings.blog_feed_url else None,
+        failures=[_failure(job) for job in store.jobs.failed(RECENT_FAILURES)],
+        calls=[{**asdict(c), "what": call_kind(c)} for c in store.graph_calls.recent(RECENT_CALLS)]
+        if settings.dry_run else [],
     )
 
 
@@ -61,9 +64,9 @@ def _failure(job: OutboxJob) -> dict:
             "status": job.status, "at": job.finished_at or job.updated_at, "link": link}
 
 
-def call_kind(call: dict) -> str:
+def call_kind(call: GraphCall) -> str:
     """What a recorded Graph call would have done, in words."""
-    params, path = call["params"], call["path"]
+    params, path = call.params, call.path
     if path.endswith("/messages"):
         return "Private reply" if "comment_id" in (params.get("recipient") or {}) else "Messenger answer"
     if path.endswith("/feed"):
@@ -72,7 +75,7 @@ def call_kind(call: dict) -> str:
         return "Public reply"
     if path.endswith("/subscribed_apps"):
         return "Webhook subscription"
-    return "Hide comment" if "is_hidden" in params else call["method"]
+    return "Hide comment" if "is_hidden" in params else call.method
 
 
 def _feed_name(url: str) -> str:

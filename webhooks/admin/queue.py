@@ -7,10 +7,12 @@ approved in the last hour, with its outcome), Sent, Failed (failed or expired) a
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from flask import abort, jsonify, render_template, request
 
+from bot.store.dashboard import QueueItem
+from bot.store.replies import Reply
 from webhooks.admin.blueprint import bp
 from webhooks.admin.formatting import sentence
 from webhooks.services import services
@@ -50,10 +52,10 @@ def queue():
     tab = next((t for t in TABS if t.name == request.args.get("show")), TABS[0])
     page = max(request.args.get("page", 1, type=int), 1)
     store, now = services().store, time.time()
-    rows = store.queue_items(tab.name, now - RECENT_SECONDS, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
-    recent = store.queue_items("recent", now - RECENT_SECONDS, PAGE_SIZE) if tab.name == "pending" else []
+    rows = store.dashboard.queue_items(tab.name, now - RECENT_SECONDS, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+    recent = store.dashboard.queue_items("recent", now - RECENT_SECONDS, PAGE_SIZE) if tab.name == "pending" else []
     return render_template(
-        "admin/queue.html", tab=tab, tabs=TABS, counts=store.queue_counts(now - RECENT_SECONDS), page=page,
+        "admin/queue.html", tab=tab, tabs=TABS, counts=store.dashboard.queue_counts(now - RECENT_SECONDS), page=page,
         items=[present(row) for row in rows[:PAGE_SIZE]], recent=[present(row) for row in recent],
         more=len(rows) > PAGE_SIZE,
     )
@@ -62,35 +64,35 @@ def queue():
 @bp.get("/replies/<int:reply_id>/status")
 def reply_status(reply_id: int):
     """A reply's status as JSON, so the page can show a send's outcome without a manual reload."""
-    reply = services().store.get_reply(reply_id)
+    reply = services().store.replies.get(reply_id)
     if reply is None:
         abort(404)
-    return jsonify(status=reply["status"], label=status_line(reply))
+    return jsonify(status=reply.status, label=status_line(reply))
 
 
-def present(row: dict) -> dict:
+def present(row: QueueItem) -> dict:
     """A queue row with the words the page shows for it."""
     return {
-        **row,
-        "source_label": SOURCE_LABELS.get(row["source"], row["source"]),
-        "channel_label": CHANNEL_LABELS.get(row["channel"], row["channel"]),
-        "language_label": _language(row["question_language"] or row["language"]),
-        "intent_label": (row["intent"] or row["question_intent"] or "").replace("_", " "),
-        "sensitive": [SENSITIVE_LABELS.get(kind, kind.replace("_", " ")) for kind in row["pii"]],
-        "in_flight": row["status"] in IN_FLIGHT,
-        "status_line": status_line(row) if row["reply_id"] else _question_line(row),
+        **asdict(row),
+        "source_label": SOURCE_LABELS.get(row.source, row.source),
+        "channel_label": CHANNEL_LABELS.get(row.channel, row.channel),
+        "language_label": _language(row.question_language or row.language),
+        "intent_label": (row.intent or row.question_intent or "").replace("_", " "),
+        "sensitive": [SENSITIVE_LABELS.get(kind, kind.replace("_", " ")) for kind in row.pii],
+        "in_flight": row.status in IN_FLIGHT,
+        "status_line": status_line(row) if row.reply_id else _question_line(row),
     }
 
 
-def status_line(reply: dict) -> str:
+def status_line(reply: Reply | QueueItem) -> str:
     """Where a reply stands, in one sentence (Meta's message included for a failure)."""
-    status, error = reply["status"], reply["error"]
+    status, error = reply.status, reply.error
     if status == "sent":
-        by = "automatically" if reply["approved_by"] == "auto-approve" else f"approved by {reply['approved_by']}"
+        by = "automatically" if reply.approved_by == "auto-approve" else f"approved by {reply.approved_by}"
         return f"Sent ({by})." + (f" {sentence(error)}" if error else "")
     lines = {
         "pending": "Waiting for approval.",
-        "approved": f"Approved by {reply['approved_by']}; sending…",
+        "approved": f"Approved by {reply.approved_by}; sending…",
         "sending": "Sending…" + (f" {sentence(error)}" if error else ""),
         "failed": f"Failed. Meta said: {error}",
         "expired": f"Expired: {error}" if error else "Expired: Meta's window for this reply closed.",
@@ -100,10 +102,10 @@ def status_line(reply: dict) -> str:
     return lines.get(status, status)
 
 
-def _question_line(row: dict) -> str:
-    if row["question_status"] == "removed":
+def _question_line(row: QueueItem) -> str:
+    if row.question_status == "removed":
         return "Removed by the member or by Meta; no reply."
-    if row["question_status"] == "new":
+    if row.question_status == "new":
         return "Not read by the bot yet."
     return "No reply suggested: the FAQ has no answer for this, and when unsure the bot says nothing."
 

@@ -26,8 +26,8 @@ def stats():
     """The last eight weeks (Monday to Sunday, UTC), the current one last."""
     weeks = week_starts(time.time(), WEEKS)
     store = services().store
-    counts = intents_per_week(store.question_intents_since(weeks[0]), weeks)
-    waits = waits_per_week(store.reply_times_since(weeks[0]), weeks)
+    counts = intents_per_week(store.dashboard.question_intents_since(weeks[0]), weeks)
+    waits = waits_per_week(store.dashboard.reply_times_since(weeks[0]), weeks)
     labels = [week_label(start) for start in weeks]
     every_wait = [wait for week in waits for wait in week]
     return render_template(

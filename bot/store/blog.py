@@ -1,11 +1,11 @@
-"""SQL for blog publishing: feed state, blog entries with their Group drafts, WebSub, dry-run calls."""
+"""SQL for blog publishing: feed state, blog entries with their Page job and Group draft, WebSub."""
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Iterable
+
+from bot.store.base import Repository
 
 _ENTRY_COLUMNS = (
     "e.id, e.entry_key, e.guid, e.link, e.title, e.published_at, e.first_seen_at, e.page_status, e.page_message,"
@@ -48,6 +48,35 @@ class NewEntry:
 
 
 @dataclass(frozen=True)
+class Entry:
+    """A blog entry with its Page post job's state (the job_ fields are None before a job exists)."""
+
+    id: int
+    entry_key: str
+    guid: str | None
+    link: str
+    title: str
+    published_at: float | None
+    first_seen_at: float
+    page_status: str
+    page_message: str | None
+    page_error: str | None
+    page_job_id: int | None
+    page_post_id: str | None
+    approved_by: str | None
+    approved_at: float | None
+    group_status: str
+    group_draft: str | None
+    group_posted_by: str | None
+    group_posted_url: str | None
+    group_posted_at: float | None
+    job_status: str | None
+    job_attempts: int | None
+    job_error: str | None
+    job_next_attempt_at: float | None
+
+
+@dataclass(frozen=True)
 class WebSubSubscription:
     """One subscription to the blog's WebSub hub."""
 
@@ -64,11 +93,8 @@ class WebSubSubscription:
     last_error: str | None
 
 
-class PublishingQueries:
-    """Feed state, blog entries, WebSub subscriptions and recorded Graph calls (mixed into Store)."""
-
-    conn: sqlite3.Connection
-    writing: Callable
+class Blog(Repository):
+    """What the blog poller and the Posts page keep: feed state, blog entries, WebSub subscriptions."""
 
     # -- feed state ---------------------------------------------------------------------------
 
@@ -83,7 +109,7 @@ class PublishingQueries:
                     etag: str | None = None, last_modified: str | None = None, hub_url: str | None = None,
                     self_url: str | None = None) -> None:
         """Store a poll's outcome; validators and hub only change on a successful ('ok') poll."""
-        with self.writing() as conn:
+        with self._store.writing() as conn:
             conn.execute("INSERT OR IGNORE INTO feed_state (feed_url) VALUES (?)", (feed_url,))
             if status == "error":
                 conn.execute(
@@ -113,7 +139,7 @@ class PublishingQueries:
 
     def insert_entry(self, entry: NewEntry, now: float) -> int | None:
         """Record a blog entry once; None when its key was recorded before (an edit, not a new post)."""
-        with self.writing() as conn:
+        with self._store.writing() as conn:
             cursor = conn.execute(
                 "INSERT OR IGNORE INTO blog_entries (entry_key, guid, link, title, published_at, first_seen_at,"
                 " page_status, page_message, page_error, group_status, group_draft)"
@@ -125,7 +151,7 @@ class PublishingQueries:
     def attach_page_job(self, entry_id: int, job_id: int, *, approved_by: str | None = None,
                         now: float | None = None) -> None:
         """Link an entry to the outbox job that publishes it on the Page."""
-        with self.writing() as conn:
+        with self._store.writing() as conn:
             conn.execute(
                 "UPDATE blog_entries SET page_status = 'queued', page_job_id = ?,"
                 " approved_by = coalesce(?, approved_by),"
@@ -134,26 +160,26 @@ class PublishingQueries:
 
     def set_page_post_id(self, entry_id: int, post_id: str) -> None:
         """Remember the Page post made from an entry."""
-        with self.writing() as conn:
+        with self._store.writing() as conn:
             conn.execute("UPDATE blog_entries SET page_post_id = ? WHERE id = ?", (post_id, entry_id))
 
-    def entry(self, entry_id: int) -> dict | None:
+    def entry(self, entry_id: int) -> Entry | None:
         """One entry with its Page job's state, or None."""
         row = self.conn.execute(
             f"SELECT {_ENTRY_COLUMNS} FROM blog_entries e LEFT JOIN outbox_jobs j ON j.id = e.page_job_id"
             " WHERE e.id = ?", (entry_id,)).fetchone()
-        return dict(row) if row else None
+        return Entry(**dict(row)) if row else None
 
-    def list_entries(self, limit: int = 50) -> list[dict]:
+    def list_entries(self, limit: int = 50) -> list[Entry]:
         """Entries newest first, each with its Page job's state."""
         rows = self.conn.execute(
             f"SELECT {_ENTRY_COLUMNS} FROM blog_entries e LEFT JOIN outbox_jobs j ON j.id = e.page_job_id"
             " ORDER BY e.first_seen_at DESC, e.id DESC LIMIT ?", (limit,)).fetchall()
-        return [dict(row) for row in rows]
+        return [Entry(**dict(row)) for row in rows]
 
     def mark_entry_group_posted(self, entry_id: int, by: str, url: str | None, now: float) -> bool:
         """Note that an admin posted the Group draft; False unless it was still a draft."""
-        with self.writing() as conn:
+        with self._store.writing() as conn:
             cursor = conn.execute(
                 "UPDATE blog_entries SET group_status = 'posted', group_posted_by = ?, group_posted_url = ?,"
                 " group_posted_at = ? WHERE id = ? AND group_status = 'draft'", (by, url, now, entry_id))
@@ -175,7 +201,7 @@ class PublishingQueries:
     def save_websub_request(self, hub_url: str, topic: str, callback: str, secret: str, lease_seconds: int,
                             now: float) -> None:
         """Record a (re)subscription request before it is sent, so the hub's check finds it."""
-        with self.writing() as conn:
+        with self._store.writing() as conn:
             conn.execute(
                 "INSERT INTO websub_subscriptions (hub_url, topic, callback, secret, state, lease_seconds,"
                 " requested_at) VALUES (?, ?, ?, ?, 'requested', ?, ?) ON CONFLICT (hub_url, topic) DO UPDATE SET"
@@ -187,7 +213,7 @@ class PublishingQueries:
     def set_websub_state(self, subscription_id: int, state: str, now: float, *, lease_seconds: int | None = None,
                          error: str | None = None) -> None:
         """Record the hub's verification (with its lease), denial, or a failed request."""
-        with self.writing() as conn:
+        with self._store.writing() as conn:
             if state == "verified":
                 conn.execute(
                     "UPDATE websub_subscriptions SET state = 'verified', verified_at = ?, expires_at = ? + ?,"
@@ -196,28 +222,3 @@ class PublishingQueries:
             else:
                 conn.execute("UPDATE websub_subscriptions SET state = ?, last_error = ? WHERE id = ?",
                              (state, error, subscription_id))
-
-    # -- dry-run Graph calls ------------------------------------------------------------------
-
-    def record_graph_call(self, method: str, path: str, params: dict, now: float,
-                          result_id: Callable[[int], str | None]) -> tuple[int, str | None]:
-        """Store a Graph call that dry-run did not send; returns its number and the id made for it."""
-        with self.writing() as conn:
-            call_id = conn.execute(
-                "INSERT INTO graph_calls (method, path, params, created_at) VALUES (?, ?, ?, ?)",
-                (method, path, json.dumps(params, ensure_ascii=False), now)).lastrowid
-            made = result_id(call_id)
-            conn.execute("UPDATE graph_calls SET result_id = ? WHERE id = ?", (made, call_id))
-        return call_id, made
-
-    def graph_calls(self, limit: int = 50, *, method: str | None = None, path: str | None = None) -> list[dict]:
-        """Recorded calls newest first, optionally only one method and path."""
-        where, params = "WHERE 1 = 1", []
-        if method:
-            where, params = where + " AND method = ?", params + [method]
-        if path:
-            where, params = where + " AND path = ?", params + [path]
-        rows = self.conn.execute(
-            f"SELECT id, method, path, params, result_id, created_at FROM graph_calls {where}"
-            " ORDER BY id DESC LIMIT ?", (*params, limit)).fetchall()
-        return [{**dict(row), "params": json.loads(row["params"])} for row in rows]

@@ -1,0 +1,208 @@
+"""SQL for member questions: storing them, the answer engine's verdict, and looking them up."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+
+from bot.store.base import Repository
+from bot.store.intake import NewQuestion
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question as stored, with its verdict (pii and attachments decoded)."""
+
+    id: int
+    source: str
+    external_id: str
+    author_id: str
+    author_name: str
+    text: str
+    event_time: float
+    post_id: str | None
+    parent_id: str | None
+    group_id: str | None
+    attachments: list[str]
+    edited: int
+    status: str
+    created_at: float
+    updated_at: float
+    intent: str | None
+    language: str | None
+    confidence: float | None
+    pii: list[str]
+    urgent: bool
+    flagged: bool
+    classified_at: float | None
+    alerted_at: float | None
+    hide_status: str | None
+    purged_at: float | None
+
+
+@dataclass(frozen=True)
+class WaitingQuestion:
+    """A question waiting for the answer engine's verdict (new, or edited since)."""
+
+    id: int
+    source: str
+    external_id: str
+    author_id: str
+    text: str
+    event_time: float
+    created_at: float
+    edited: int
+    alerted_at: float | None
+    status: str
+
+
+@dataclass(frozen=True)
+class TriagedQuestion:
+    """A question with its verdict and its reply's id and status (None before a reply is suggested)."""
+
+    id: int
+    source: str
+    external_id: str
+    author_id: str
+    author_name: str
+    text: str
+    created_at: float
+    event_time: float
+    status: str
+    post_id: str | None
+    parent_id: str | None
+    group_id: str | None
+    attachments: list[str]
+    edited: int
+    intent: str | None
+    language: str | None
+    confidence: float | None
+    pii: list[str]
+    urgent: bool
+    flagged: bool
+    hide_status: str | None
+    reply_id: int | None
+    reply_status: str | None
+
+
+@dataclass(frozen=True)
+class Classification:
+    """What the worker concluded about a question."""
+
+    intent: str | None
+    language: str
+    confidence: float
+    pii: list[str]
+    urgent: bool
+    flagged: bool
+    status: str  # 'suggested' | 'no_reply'
+
+
+class Questions(Repository):
+    """Member questions: stored by the intake, judged by the worker, read by the dashboard and the CLI."""
+
+    def insert(self, q: NewQuestion, now: float) -> int | None:
+        """Store a new question; None when one already exists for that external id."""
+        cursor = self.conn.execute(
+            "INSERT OR IGNORE INTO questions (source, external_id, author_id, author_name, text,"
+            " event_time, post_id, parent_id, group_id, attachments, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                q.source, q.external_id, q.author_id, q.author_name, q.text, q.event_time,
+                q.post_id, q.parent_id, q.group_id, json.dumps(list(q.attachments)),
+                now, now,
+            ),
+        )
+        return cursor.lastrowid if cursor.rowcount == 1 else None
+
+    def update_text(self, external_id: str, text: str, now: float) -> bool:
+        """Replace a question's text after the member edited it; False if unknown."""
+        cursor = self.conn.execute(
+            "UPDATE questions SET text = ?, edited = edited + 1, updated_at = ? WHERE external_id = ?",
+            (text, now, external_id),
+        )
+        return cursor.rowcount > 0
+
+    def mark_removed(self, external_id: str, now: float) -> bool:
+        """Note that the member deleted (or Meta hid) the comment; False if unknown."""
+        cursor = self.conn.execute(
+            "UPDATE questions SET status = 'removed', updated_at = ? WHERE external_id = ? AND status != 'removed'",
+            (now, external_id),
+        )
+        return cursor.rowcount > 0
+
+    def count(self) -> int:
+        """How many questions are stored."""
+        return self.conn.execute("SELECT count(*) FROM questions").fetchone()[0]
+
+    def waiting(self, limit: int = 100) -> list[WaitingQuestion]:
+        """Questions not judged yet (new, or edited since), oldest first."""
+        rows = self.conn.execute(
+            "SELECT id, source, external_id, author_id, text, event_time, created_at, edited, alerted_at, status"
+            " FROM questions"
+            " WHERE classified_at IS NULL AND status != 'removed' ORDER BY id LIMIT ?", (limit,)).fetchall()
+        return [WaitingQuestion(**dict(row)) for row in rows]
+
+    def save_classification(self, question_id: int, edited: int, found: Classification, now: float) -> bool:
+        """Store a verdict; False when the member edited the question meanwhile (it is judged again)."""
+        cursor = self.conn.execute(
+            "UPDATE questions SET intent = ?, language = ?, confidence = ?, pii = ?, urgent = ?, flagged = ?,"
+            " status = ?, classified_at = ?, updated_at = ?"
+            " WHERE id = ? AND edited = ? AND classified_at IS NULL AND status != 'removed'",
+            (found.intent, found.language, found.confidence, json.dumps(found.pii), int(found.urgent),
+             int(found.flagged), found.status, now, now, question_id, edited))
+        return cursor.rowcount == 1
+
+    def request_reclassification(self, external_id: str, now: float) -> int | None:
+        """Have an edited question judged again; returns its id (None if unknown or removed)."""
+        row = self.conn.execute(
+            "UPDATE questions SET classified_at = NULL, updated_at = ? WHERE external_id = ? AND status != 'removed'"
+            " RETURNING id", (now, external_id)).fetchone()
+        return row[0] if row else None
+
+    def id_for(self, external_id: str) -> int | None:
+        """The id of the question with this comment id or message mid."""
+        row = self.conn.execute("SELECT id FROM questions WHERE external_id = ?", (external_id,)).fetchone()
+        return row[0] if row else None
+
+    def get(self, question_id: int) -> Question | None:
+        """One question as stored, or None."""
+        row = self.conn.execute("SELECT * FROM questions WHERE id = ?", (question_id,)).fetchone()
+        return Question(**_decoded(row)) if row else None
+
+    def mark_alerted(self, question_id: int, now: float) -> None:
+        """Note that the admins were alerted about this question (once is enough)."""
+        self.conn.execute("UPDATE questions SET alerted_at = ? WHERE id = ?", (now, question_id))
+
+    def set_hide_status(self, question_id: int, status: str, now: float) -> None:
+        """Record where hiding the question's comment stands: queued, hidden or failed."""
+        with self._store.writing() as conn:
+            conn.execute("UPDATE questions SET hide_status = ?, updated_at = ? WHERE id = ?",
+                         (status, now, question_id))
+
+    def last_message_time(self, author_id: str) -> float | None:
+        """When this member last wrote to the Page in Messenger (opens the 24-hour window)."""
+        # A message without Meta's timestamp counts from when it was stored.
+        return self.conn.execute(
+            "SELECT max(CASE WHEN event_time > 0 THEN event_time ELSE created_at END) FROM questions"
+            " WHERE source = 'messenger' AND author_id = ?", (author_id,)).fetchone()[0]
+
+    def triaged(self, limit: int = 50, offset: int = 0) -> list[TriagedQuestion]:
+        """Questions with their verdict and reply status: urgent first, then newest first."""
+        rows = self.conn.execute(
+            "SELECT q.id, q.source, q.external_id, q.author_id, q.author_name, q.text, q.created_at, q.event_time,"
+            " q.status, q.post_id, q.parent_id, q.group_id, q.attachments, q.edited, q.intent, q.language,"
+            " q.confidence, q.pii, q.urgent, q.flagged, q.hide_status, r.id AS reply_id, r.status AS reply_status"
+            " FROM questions q LEFT JOIN replies r ON r.question_id = q.id"
+            " ORDER BY q.urgent DESC, q.created_at DESC, q.id DESC LIMIT ? OFFSET ?", (limit, offset)).fetchall()
+        return [TriagedQuestion(**_decoded(row)) for row in rows]
+
+
+def _decoded(row: sqlite3.Row) -> dict:
+    """A question row's columns with the JSON lists and the 0/1 flags decoded."""
+    item = dict(row)
+    item["attachments"] = json.loads(item["attachments"] or "[]")
+    item["pii"] = json.loads(item["pii"] or "[]")
+    item["urgent"], item["flagged"] = bool(item["urgent"]), bool(item["flagged"])
+    return item

@@ -1,0 +1,48 @@
+"""SQL for the purge of member text once the retention period is over."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.store.base import Repository
+
+# Outbox job kinds whose payload holds reply text (kept in step with bot.replies.send).
+REPLY_JOB_KINDS = ("private_reply", "comment_reply", "messenger_reply")
+
+
+@dataclass(frozen=True)
+class Purged:
+    """How many rows lost their member text in one purge."""
+
+    questions: int
+    replies: int
+    deliveries: int
+    jobs: int
+    emails: int
+
+
+class Retention(Repository):
+    """The purge of member text older than the retention period (verdicts and statuses stay)."""
+
+    def purge_member_text(self, before: float, now: float) -> Purged:
+        """Blank member text older than `before`: question text and name, finished replies, raw bodies,
+        finished reply jobs' payload text, sent alert bodies. Intents and statuses stay."""
+        kinds = ",".join("?" * len(REPLY_JOB_KINDS))
+        with self._store.writing() as conn:
+            questions = conn.execute(
+                "UPDATE questions SET text = '', author_name = '', purged_at = ? WHERE created_at < ?"
+                " AND purged_at IS NULL", (now, before)).rowcount
+            replies = conn.execute(
+                "UPDATE replies SET text = '' WHERE created_at < ? AND text != ''"
+                " AND status NOT IN ('pending', 'approved', 'sending')", (before,)).rowcount
+            deliveries = conn.execute(
+                "UPDATE deliveries SET body = x'' WHERE received_at < ? AND status != 'new' AND length(body) > 0",
+                (before,)).rowcount
+            jobs = conn.execute(
+                f"UPDATE outbox_jobs SET payload = json_remove(payload, '$.text') WHERE created_at < ?"
+                f" AND kind IN ({kinds}) AND status IN ('sent', 'failed', 'dead')"
+                f" AND json_extract(payload, '$.text') IS NOT NULL", (before, *REPLY_JOB_KINDS)).rowcount
+            emails = conn.execute(
+                "UPDATE admin_emails SET body = '' WHERE created_at < ? AND status != 'pending' AND body != ''",
+                (before,)).rowcount
+        return Purged(questions, replies, deliveries, jobs, emails)
