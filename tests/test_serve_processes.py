@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -43,6 +46,21 @@ def is_running(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+class TerminalServer(GroupbotServer):
+    """`serve` leading its own process group, as in a terminal, where Ctrl-C reaches every process of it."""
+
+    def start(self, timeout: float = 20.0) -> "TerminalServer":
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", self.command, "--port", "0"], start_new_session=True,
+            env=self.env, cwd=self.workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        ready = threading.Event()
+        self._reader = threading.Thread(target=self._pump, args=(ready,), daemon=True)
+        self._reader.start()
+        assert ready.wait(timeout), self.log
+        return self
+
+
 def suggested_replies(env: dict) -> list[tuple]:
     return query(env, "SELECT status, channel FROM replies ORDER BY id")
 
@@ -79,6 +97,22 @@ def test_ctrl_c_stops_both_and_exits_zero(server):
 
     assert not is_running(worker)
     assert "worker stopped" in server.log and "Traceback" not in server.log
+
+
+def test_ctrl_c_in_a_terminal_stops_the_web_server_before_the_worker(workdir, server_env):
+    server = TerminalServer(workdir, server_env).start()
+    try:
+        worker = worker_of(server)
+
+        os.killpg(server.process.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+
+        assert server.process.wait(timeout=30) == 0
+        wait_for(lambda: not is_running(worker))
+        server._reader.join(timeout=5)
+        assert "worker stopped" in server.log and "Traceback" not in server.log
+        assert "restarting" not in server.log
+    finally:
+        server.stop(signal.SIGKILL)
 
 
 def test_the_worker_stops_by_itself_when_serve_is_killed(server):
