@@ -115,6 +115,22 @@ def test_ctrl_c_in_a_terminal_stops_the_web_server_before_the_worker(workdir, se
         server.stop(signal.SIGKILL)
 
 
+def test_sigterm_to_the_whole_group_as_systemd_sends_it_is_not_taken_for_a_worker_crash(workdir, server_env):
+    server = TerminalServer(workdir, server_env).start()
+    try:
+        worker = worker_of(server)
+
+        os.killpg(server.process.pid, signal.SIGTERM)
+
+        assert server.process.wait(timeout=30) == 0
+        wait_for(lambda: not is_running(worker))
+        server._reader.join(timeout=5)
+        assert "groupbot stopped" in server.log and "Traceback" not in server.log
+        assert "restarting" not in server.log
+    finally:
+        server.stop(signal.SIGKILL)
+
+
 def test_the_worker_stops_by_itself_when_serve_is_killed(server):
     worker = worker_of(server)
 

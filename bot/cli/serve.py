@@ -90,6 +90,8 @@ def _serve_http(settings: Settings, args: argparse.Namespace, store: Store, work
     first_login = ensure_first_admin(store) if settings.dry_run else None
     has_admin = first_login is not None or store.count_admins() > 0
     exit_on_sigterm()
+    if worker:
+        _expect_worker_exit_on_sigterm(worker)
     try:
         if worker:
             worker.start()
@@ -102,6 +104,19 @@ def _serve_http(settings: Settings, args: argparse.Namespace, store: Store, work
         store.close()
         print("groupbot stopped", flush=True)
     return 0
+
+
+def _expect_worker_exit_on_sigterm(worker: WorkerProcess) -> None:
+    """Before the clean shutdown SIGTERM starts, tell the supervisor the worker's exit is expected."""
+    # systemd's default stop sends SIGTERM to every process of the unit at once, so the
+    # worker may stop before this process gets to stop it.
+    then = signal.getsignal(signal.SIGTERM)
+
+    def handler(signum, frame):
+        worker.expect_exit()
+        then(signum, frame)
+
+    signal.signal(signal.SIGTERM, handler)
 
 
 def _announce(settings: Settings, base_url: str, first_login: tuple[str, str] | None, has_admin: bool) -> None:

@@ -36,6 +36,9 @@ FIRST_RESTART_DELAY_SECONDS = 1.0
 MAX_RESTART_DELAY_SECONDS = 30.0
 # A worker that ran this long before dying was not crash-looping: its next restart is quick again.
 HEALTHY_RUN_SECONDS = 60.0
+# A stop signal sent to the whole process group reaches both processes at once; the web
+# process notes it within this time, so the worker's exit is not taken for a crash.
+EXIT_GRACE_SECONDS = 0.5
 
 
 def worker_command() -> list[str]:
@@ -55,6 +58,7 @@ class WorkerProcess:
         # A full pipe already holds a wake-up the worker has not read: a request thread never waits on it.
         os.set_blocking(self._write_fd, False)
         self._stopping = threading.Event()
+        self._exit_expected = False
         self._process: subprocess.Popen | None = None
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -69,6 +73,10 @@ class WorkerProcess:
             # anything else still leaves the worker's one-second poll.
             if exc.errno not in (errno.EAGAIN, errno.EBADF):
                 log.warning("could not wake the worker process: %s", exc)
+
+    def expect_exit(self) -> None:
+        """Note that serve is stopping, so the child's own exit is no crash; safe in a signal handler."""
+        self._exit_expected = True
 
     def start(self) -> None:
         """Start the child and the thread that watches it."""
@@ -113,7 +121,7 @@ class WorkerProcess:
             process = self._process
             started = time.monotonic()
             code = process.wait()
-            if self._stopping.is_set():
+            if self._stopping.wait(EXIT_GRACE_SECONDS) or self._exit_expected:
                 return
             if time.monotonic() - started >= HEALTHY_RUN_SECONDS:
                 delay = self._first_delay
