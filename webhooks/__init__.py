@@ -50,7 +50,7 @@ def create_app(
 
     app.register_blueprint(meta_bp)
     app.register_blueprint(health_bp)
-    app.register_blueprint(blog_bp, wake=on_delivery)  # a blog ping hurries the worker, as a delivery does
+    app.register_blueprint(blog_bp, wake=on_delivery)  # a blog ping hurries the in-process worker
     from webhooks.admin import init_app as init_admin
 
     init_admin(app, settings)
