@@ -3,30 +3,36 @@
 from __future__ import annotations
 
 import argparse
+import signal
+import threading
 
 from bot.accounts.admins import ensure_first_admin
 from bot.cli.common import DEFAULT_HOST, DEFAULT_PORT, add_command, exit_on_sigterm, open_store
 from bot.config import Settings
 from bot.runtime.assemble import Runtime, assemble
+from bot.runtime.process import WAKE_FD_OPTION, WorkerProcess, listen_for_wakes
 from bot.store import Store
 
 
 def register(commands) -> None:
     for name, handler, help_text in (
-        ("serve", cmd_serve, "run the web app and the worker in one process (the embedded default)"),
+        ("serve", cmd_serve, "run the web app, and the worker in a child process it starts, watches and stops"),
         ("web", cmd_web, "run only the web app (start one `groupbot worker` beside it)"),
     ):
         sub = add_command(commands, name, handler, help_text)
         sub.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
         sub.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks one)")
         sub.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
-    add_command(commands, "worker", cmd_worker, "run only the worker (one per installation)")
+    worker = add_command(commands, "worker", cmd_worker, "run only the worker (one per installation)")
+    # Set by `serve` for the worker it starts; not for people.
+    worker.add_argument(WAKE_FD_OPTION, dest="wake_fd", type=int, default=None, help=argparse.SUPPRESS)
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    """Web app and worker in one process."""
+    """Web app here, worker in a child process."""
+    # Migrated before the child starts, so the two never race on a migration.
     store = open_store(settings)
-    return _serve_http(settings, args, store, assemble(settings, store))
+    return _serve_http(settings, args, store, WorkerProcess())
 
 
 def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
@@ -35,9 +41,11 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
-    """Worker only, until SIGINT/SIGTERM."""
+    """Worker only, until SIGINT/SIGTERM (or, under `serve`, until SIGTERM or the end of its wake pipe)."""
     store = open_store(settings)
     runtime = assemble(settings, store)
+    if args.wake_fd is not None:
+        return _run_supervised(runtime, store, args.wake_fd)
     exit_on_sigterm()
     try:
         runtime.start()
@@ -50,34 +58,65 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve_http(settings: Settings, args: argparse.Namespace, store: Store, runtime: Runtime | None) -> int:
+def _run_supervised(runtime: Runtime, store: Store, wake_fd: int) -> int:
+    """The worker child of `serve`: woken through the pipe, stopped after its pass."""
+    worker = runtime.worker
+    # Ctrl-C reaches the whole process group; `serve` stops its web server first, then sends us SIGTERM.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def stop_after_pass(signum, frame):
+        # Not worker.stop() here: setting an Event inside a signal handler can deadlock on its lock.
+        threading.Thread(target=worker.stop, name="worker-stop").start()
+
+    signal.signal(signal.SIGTERM, stop_after_pass)
+    listen_for_wakes(worker, wake_fd)
+    try:
+        runtime.start()
+        worker.run_forever()
+    finally:
+        runtime.stop()
+        store.close()
+    return 0
+
+
+def _serve_http(settings: Settings, args: argparse.Namespace, store: Store, worker: WorkerProcess | None) -> int:
     from waitress import create_server
 
     from webhooks import create_app
 
-    worker = runtime.worker if runtime else None
     app = create_app(settings, store=store, on_delivery=worker.wake if worker else None)
     server = create_server(app, host=args.host, port=args.port, threads=args.threads, ident="groupbot")
     # A fresh dry-run install gets an account at once, so the dashboard can be tried.
     first_login = ensure_first_admin(store) if settings.dry_run else None
     has_admin = first_login is not None or store.accounts.count_admins() > 0
     exit_on_sigterm()
-    thread = None
+    if worker:
+        _expect_worker_exit_on_sigterm(worker)
     try:
-        if runtime:
-            runtime.start()
-            thread = worker.start_thread()
+        if worker:
+            worker.start()
         _announce(settings, f"http://{args.host}:{server.effective_port}", first_login, has_admin)
         server.run()  # returns after SIGINT/SIGTERM, once request threads have finished
     finally:
         server.close()
-        if runtime:
-            runtime.stop()
-        if thread:
-            thread.join(timeout=30)
+        if worker:
+            worker.stop()
         store.close()
         print("groupbot stopped", flush=True)
     return 0
+
+
+def _expect_worker_exit_on_sigterm(worker: WorkerProcess) -> None:
+    """Before the clean shutdown SIGTERM starts, tell the supervisor the worker's exit is expected."""
+    # systemd's default stop sends SIGTERM to every process of the unit at once, so the
+    # worker may stop before this process gets to stop it.
+    then = signal.getsignal(signal.SIGTERM)
+
+    def handler(signum, frame):
+        worker.expect_exit()
+        then(signum, frame)
+
+    signal.signal(signal.SIGTERM, handler)
 
 
 def _announce(settings: Settings, base_url: str, first_login: tuple[str, str] | None, has_admin: bool) -> None:

@@ -17,7 +17,7 @@ IDLE_WAIT_SECONDS = 1.0
 # After a wake-up, gather what else arrives for a moment: one transaction for many
 # deliveries costs far less than one each, and a question still shows within a second.
 WAKE_DEBOUNCE_SECONDS = 0.2
-# Sharing a process (and its GIL) with the web app, the worker gives way while deliveries
+# Sharing the machine's cores with the web app, the worker gives way while deliveries
 # keep arriving: after a busy pass it rests nine times as long as the pass took (a tenth
 # of the time, still far above a firm's traffic), so answering Meta within its deadline
 # comes first and a backlog drains once a burst ends.
@@ -85,9 +85,3 @@ class Worker:
                     self._stop.wait(WAKE_DEBOUNCE_SECONDS)
                 self._wake.clear()
         log.info("worker stopped")
-
-    def start_thread(self) -> threading.Thread:
-        """Run the loop in a background thread (the embedded `serve` mode)."""
-        thread = threading.Thread(target=self.run_forever, name="worker", daemon=True)
-        thread.start()
-        return thread
