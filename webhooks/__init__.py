@@ -39,6 +39,6 @@ def create_app(
     app.extensions["groupbot"] = Services(settings, store, DeliveryWriter(store, on_commit=on_delivery))
     app.register_blueprint(meta_bp)
     app.register_blueprint(health_bp)
-    app.register_blueprint(blog_bp, wake=on_delivery)  # a blog ping hurries the in-process worker
+    app.register_blueprint(blog_bp, wake=on_delivery)  # a blog ping wakes the worker at once
     admin.init_app(app, settings)
     return app

@@ -1,6 +1,6 @@
 """``/webhooks/blog``: the WebSub hub's checks and pushes, and JSON pings signed with BLOG_WEBHOOK_SECRET.
 
-Register with ``app.register_blueprint(bp, wake=callable)``: ``wake`` hurries an in-process
+Register with ``app.register_blueprint(bp, wake=callable)``: ``wake`` hurries the
 worker; other processes see the poll request in the database.
 """
 

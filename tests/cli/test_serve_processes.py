@@ -10,8 +10,9 @@ import threading
 import time
 from pathlib import Path
 
-from tests.conftest import GroupbotServer, query, wait_for
-from tests.reply_support import comment
+from tests.support.groupbot import GroupbotServer, query, wait_for
+from tests.support.network_guard import guard_env
+from tests.support.replies import comment
 
 
 def children(pid: int) -> list[tuple[int, str]]:
@@ -52,7 +53,7 @@ class TerminalServer(GroupbotServer):
     def start(self, timeout: float = 20.0) -> "TerminalServer":
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", self.command, "--port", "0"], start_new_session=True,
-            env=self.env, cwd=self.workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env=guard_env(self.env), cwd=self.workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         ready = threading.Event()
         self._reader = threading.Thread(target=self._pump, args=(ready,), daemon=True)
@@ -159,8 +160,8 @@ def test_a_killed_worker_is_restarted_and_answers_what_arrived_meanwhile(server,
     assert not is_running(second)
 
 
-def test_web_alone_starts_no_worker(workdir, server_env):
-    web = GroupbotServer(workdir, server_env, command="web").start()
+def test_web_alone_starts_no_worker(workdir, server_env, groupbot_server):
+    web = groupbot_server(workdir, server_env, command="web")
     try:
         time.sleep(1)  # a child, had one been started, would be running by now
         assert children(web.process.pid) == []
