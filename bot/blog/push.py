@@ -15,8 +15,10 @@ from urllib.parse import urlsplit
 import requests
 
 from bot.blog import websub
+from bot.blog.outgoing import guarded_session
 from bot.config import Settings
 from bot.intake import signature
+from bot.ops.logsafe import printable
 from bot.store import Store
 from bot.store.publishing import WebSubSubscription
 
@@ -60,6 +62,8 @@ def keep_websub_subscription(store: Store, settings: Settings, now: float, *,
         return None
     secret = existing.secret if existing else secrets.token_hex(32)
     store.save_websub_request(state.hub_url, topic, callback, secret, LEASE_SECONDS, now)
+    own_session = session is None
+    session = session or guarded_session(settings)
     try:
         websub.subscribe(state.hub_url, topic=topic, callback=callback, secret=secret,
                          lease_seconds=LEASE_SECONDS, session=session)
@@ -67,8 +71,11 @@ def keep_websub_subscription(store: Store, settings: Settings, now: float, *,
         saved = store.websub_subscription(state.hub_url, topic)
         if saved:
             store.set_websub_state(saved.id, "failed", now, error=str(exc))
-        log.warning("WebSub subscription failed (polling continues): %s", exc)
+        log.warning("WebSub subscription failed (polling continues): %s", printable(exc, 500))
         return "failed"
+    finally:
+        if own_session:
+            session.close()
     return "renewed" if existing and existing.state == "verified" else "requested"
 
 
