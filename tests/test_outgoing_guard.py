@@ -274,7 +274,8 @@ def test_one_internal_answer_refuses_the_whole_name(monkeypatch):
     def two_answers(host, port, *args, **kwargs):
         if host != "mixed.example-immigration-firm.test":
             return real(host, port, *args, **kwargs)
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port)) for address in ("93.184.216.34", "10.1.2.3")]
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))
+                for address in ("93.184.216.34", "10.1.2.3")]
 
     monkeypatch.setattr(socket, "getaddrinfo", two_answers)
     rules = OutgoingRules(internal_allowed=False, https_only=True)
@@ -319,7 +320,8 @@ def test_public_addresses_pass(address):
 ])
 def test_rules_follow_public_url_and_dry_run(tmp_path, public_url, dry_run, internal_allowed):
     settings = dry_run_settings(tmp_path, PUBLIC_URL=public_url, DRY_RUN="1" if dry_run else "0",
-                                META_PAGE_ACCESS_TOKEN="token", BLOG_FEED_URL="http://blog.example-immigration-firm.test/feed")
+                                META_PAGE_ACCESS_TOKEN="token",
+                                BLOG_FEED_URL="http://blog.example-immigration-firm.test/feed")
 
     rules = OutgoingRules.for_settings(settings)
 

@@ -25,14 +25,14 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util import connection as urllib3_connection
 
+from bot.config import Settings
+from bot.errors import Refused
+from bot.ops.logsafe import printable
+
 try:
     from urllib3.exceptions import NameResolutionError
 except ImportError:  # urllib3 1.x, which requests still allows, reports it as NewConnectionError
     NameResolutionError = None
-
-from bot.config import Settings
-from bot.errors import Refused
-from bot.ops.logsafe import printable
 
 _LOCAL_NAMES = {"localhost", "localhost.localdomain"}
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
@@ -52,7 +52,7 @@ class OutgoingRules:
 
     @classmethod
     def for_settings(cls, settings: Settings) -> "OutgoingRules":
-        """Internal addresses only while PUBLIC_URL is local; https only in live mode, but for BLOG_FEED_URL's host."""
+        """Internal addresses only while PUBLIC_URL is local; https only in live mode, but to BLOG_FEED_URL's host."""
         feed = urlsplit(settings.blog_feed_url or "")
         http_hosts = frozenset({feed.hostname.lower()}) if feed.scheme == "http" and feed.hostname else frozenset()
         return cls(internal_allowed=is_local_url(settings.public_url), https_only=not settings.dry_run,

@@ -57,7 +57,8 @@ def verify_intent(params: Mapping[str, str], *, expected_topic: str) -> str | No
     challenge = params.get("hub.challenge")
     if mode not in ("subscribe", "unsubscribe") or not challenge:
         if mode == "denied":
-            logger.warning("WebSub hub denied the subscription (%s)", printable(params.get("hub.reason") or "no reason"))
+            reason = printable(params.get("hub.reason") or "no reason")
+            logger.warning("WebSub hub denied the subscription (%s)", reason)
         return None
     if params.get("hub.topic") != expected_topic:
         logger.warning("WebSub %s check for an unexpected topic refused", mode)
