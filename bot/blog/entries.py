@@ -14,6 +14,7 @@ import requests
 
 from bot.blog.compose import PostValues, compose_group_draft, compose_page_post
 from bot.blog.feed import FeedEntry, fetch_feed
+from bot.blog.outgoing import guarded_session
 from bot.blog.page_posts import page_status, queue_page_post
 from bot.config import Settings
 from bot.outbox.pause import current_pause
@@ -55,8 +56,15 @@ def poll_feed(store: Store, settings: Settings, now: float, *, session: requests
         return PollReport("error", "BLOG_FEED_URL is not set")
     state = store.blog.feed_state(url)
     first_run = state is None or not state.initialized
-    result = fetch_feed(url, etag=None if first_run else state.etag,
-                        last_modified=None if first_run else state.last_modified, session=session, timeout=timeout)
+    own_session = session is None
+    session = session or guarded_session(settings)
+    try:
+        result = fetch_feed(url, etag=None if first_run else state.etag,
+                            last_modified=None if first_run else state.last_modified, session=session,
+                            timeout=timeout)
+    finally:
+        if own_session:
+            session.close()
     if result.status == "error":
         store.blog.record_poll(url, now, status="error", error=result.error)
         return PollReport("error", result.error, first_run=first_run)

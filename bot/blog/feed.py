@@ -19,6 +19,9 @@ from urllib.request import url2pathname
 import feedparser
 import requests
 
+from bot.blog.outgoing import OutgoingRefused
+from bot.ops.logsafe import printable
+
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "groupbot-feed/0.1"
@@ -114,7 +117,7 @@ def fetch_feed(
         entries, hub_url, self_url = _parse(download.body, download.base_url, download.content_type)
     except FeedError as exc:
         bytes_read = len(download.body or b"") if download else getattr(exc, "bytes_read", 0)
-        logger.warning("feed poll failed: %s", exc)
+        logger.warning("feed poll failed: %s", printable(exc, 500))
         return result("error", error=str(exc), bytes_read=bytes_read)
     except Exception as exc:  # the poller must survive anything a hostile feed can trigger
         logger.exception("feed poll failed unexpectedly (%s)", type(exc).__name__)
@@ -133,7 +136,8 @@ def _describe_url(url: str) -> str:
     """The URL without credentials, query or fragment, for error messages and logs."""
     parts = urlsplit(url)
     host = parts.netloc.rpartition("@")[2]  # never the user:password part
-    return f"{parts.scheme}://{host}{parts.path}" + ("?…" if parts.query else "")
+    # A feed or a redirect chooses these URLs: no control character may reach a status line or log.
+    return printable(f"{parts.scheme}://{host}{parts.path}", 300) + ("?…" if parts.query else "")
 
 
 # --- download ---------------------------------------------------------------------------------
@@ -174,6 +178,8 @@ def _download_http(url, etag, last_modified, session, timeout, max_bytes, max_re
                              _link_header(response, "hub"), _link_header(response, "self"))
     except requests.RequestException as exc:
         raise FeedError(_network_reason(exc, url, timeout)) from None
+    except OutgoingRefused as exc:
+        raise FeedError(str(exc)) from None
 
 
 def _get_following_redirects(url, headers, session, timeout, max_redirects) -> requests.Response:
@@ -275,7 +281,7 @@ def _check_is_feed(parsed, data: bytes) -> None:
         raise FeedError(f"not a feed: {reason}")
     if problem:
         # An undeclared entity or a mislabelled encoding: the lenient parser recovered every entry.
-        logger.info("feed accepted despite a recoverable problem: %s", _describe_problem(problem))
+        logger.info("feed accepted despite a recoverable problem: %s", printable(_describe_problem(problem)))
 
 
 def _describe_problem(problem: Exception) -> str:
@@ -301,7 +307,7 @@ def _entry(raw, base_url: str | None) -> FeedEntry | None:
     guid = (raw.get("id") or "").strip() or None
     link = _absolute_web_url(raw.get("link"), base_url)
     if link is None:
-        logger.info("feed entry skipped: no http(s) link (guid %.80s)", guid or "none")
+        logger.info("feed entry skipped: no http(s) link (guid %s)", printable(guid or "none", 80))
         return None
     key = guid or link
     if len(key) > KEY_MAX_CHARS:

@@ -7,6 +7,7 @@ a forged or replayed ping can at worst cost one conditional GET.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Mapping
@@ -15,8 +16,10 @@ from urllib.parse import urlsplit
 import requests
 
 from bot.blog import websub
+from bot.blog.outgoing import guarded_session
 from bot.config import Settings
 from bot.intake import signature
+from bot.ops.logsafe import printable
 from bot.store import Store
 from bot.store.blog import WebSubSubscription
 
@@ -25,6 +28,8 @@ log = logging.getLogger(__name__)
 CALLBACK_PATH = "/webhooks/blog"
 LEASE_SECONDS = 10 * 86400
 RETRY_REQUEST_SECONDS = 3600.0  # a request the hub never confirmed, or refused, is made again after this
+# A hub checks a request within seconds; a check later than this was not caused by our request.
+VERIFY_WINDOW_SECONDS = 600.0
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -60,6 +65,8 @@ def keep_websub_subscription(store: Store, settings: Settings, now: float, *,
         return None
     secret = existing.secret if existing else secrets.token_hex(32)
     store.blog.save_websub_request(state.hub_url, topic, callback, secret, LEASE_SECONDS, now)
+    own_session = session is None
+    session = session or guarded_session(settings)
     try:
         websub.subscribe(state.hub_url, topic=topic, callback=callback, secret=secret,
                          lease_seconds=LEASE_SECONDS, session=session)
@@ -67,8 +74,11 @@ def keep_websub_subscription(store: Store, settings: Settings, now: float, *,
         saved = store.blog.websub_subscription(state.hub_url, topic)
         if saved:
             store.blog.set_websub_state(saved.id, "failed", now, error=str(exc))
-        log.warning("WebSub subscription failed (polling continues): %s", exc)
+        log.warning("WebSub subscription failed (polling continues): %s", printable(exc, 500))
         return "failed"
+    finally:
+        if own_session:
+            session.close()
     return "renewed" if existing and existing.state == "verified" else "requested"
 
 
@@ -83,26 +93,57 @@ def _needs_request(sub: WebSubSubscription | None, now: float) -> bool:
 
 
 def confirm_websub(store: Store, params: Mapping[str, str], now: float) -> str | None:
-    """The challenge to echo when the hub checks a subscription we asked for; None means answer 404."""
-    topic = params.get("hub.topic", "")
+    """The challenge to echo when the hub checks a request we made in the last 10 minutes; None means 404."""
+    mode, topic = params.get("hub.mode"), params.get("hub.topic", "")
     ours = [s for s in store.blog.websub_subscriptions() if s.topic == topic]
     if not ours:
-        log.warning("WebSub check for a topic we never subscribed to refused")
+        log.warning("WebSub %s for a topic we never subscribed to refused (topic %s)",
+                    printable(mode or "check", 20), printable(topic))
         return None
-    if params.get("hub.mode") == "denied":
-        for sub in ours:
-            store.blog.set_websub_state(sub.id, "denied", now, error=str(params.get("hub.reason", "no reason"))[:200])
+    # Anyone can send this GET: only a request the hub actually received from us, lately, may be answered.
+    # A denial (possibly forged) does not close the window, so the hub's own check still gets through.
+    awaited = [s for s in ours if s.state in ("requested", "verified", "denied") and _asked_recently(s, now)]
+    if mode == "denied":
+        _record_denial(store, awaited, params, now)
+        return None
+    if not awaited:
+        log.warning("WebSub %s check refused: the hub accepted no request of ours for this topic in the last %d "
+                    "minutes", printable(mode or "check", 20), VERIFY_WINDOW_SECONDS // 60)
+        return None
     challenge = websub.verify_intent(params, expected_topic=topic)
     if challenge is None:
         return None
-    if params.get("hub.mode") != "subscribe":
+    if mode != "subscribe":
         log.warning("WebSub unsubscribe check refused: groupbot never unsubscribes")
         return None
-    lease = _lease_seconds(params.get("hub.lease_seconds"), ours[0].lease_seconds)
-    for sub in ours:
+    lease = _lease_seconds(params.get("hub.lease_seconds"), awaited[0].lease_seconds)
+    if lease is None:
+        log.warning("WebSub check refused: hub.lease_seconds is not a whole number of seconds (%s)",
+                    printable(params.get("hub.lease_seconds"), 40))
+        return None
+    for sub in awaited:
         store.blog.set_websub_state(sub.id, "verified", now, lease_seconds=lease)
     log.info("WebSub subscription confirmed by the hub (lease %d s)", lease)
     return challenge
+
+
+def _asked_recently(sub: WebSubSubscription, now: float) -> bool:
+    return now - sub.requested_at <= VERIFY_WINDOW_SECONDS
+
+
+def _record_denial(store: Store, awaited: list[WebSubSubscription], params: Mapping[str, str], now: float) -> None:
+    reason = printable(params.get("hub.reason") or "no reason")
+    pending = [s for s in awaited if s.state in ("requested", "denied")]
+    for sub in pending:
+        store.blog.set_websub_state(sub.id, "denied", now, error=reason)
+    if pending:
+        log.warning("WebSub hub denied the subscription (%s)", reason)
+    elif awaited:
+        # A verified subscription keeps its secret until its lease ends: a denial anyone could forge
+        # must not make the hub's signed pushes bounce.
+        log.warning("WebSub hub denied a renewal (%s); the current subscription stays until its lease ends", reason)
+    else:
+        log.warning("WebSub denial refused: groupbot has no pending request for this topic")
 
 
 def check_ping(store: Store, settings: Settings, body: bytes, *, signature_256: str | None,
@@ -124,11 +165,13 @@ def check_ping(store: Store, settings: Settings, body: bytes, *, signature_256: 
     return PingVerdict(403, "missing signature")
 
 
-def _lease_seconds(raw: str | None, default: int) -> int:
-    try:
-        return max(60, int(raw)) if raw else default
-    except ValueError:
-        return default
+def _lease_seconds(raw: str | None, default: int) -> int | None:
+    """The lease the hub granted, at most LEASE_SECONDS so it is renewed in time; None if not a sane number."""
+    if not raw:
+        return min(default, LEASE_SECONDS)
+    if not re.fullmatch(r"[0-9]{1,12}", raw) or int(raw) == 0:
+        return None  # 10**25 would not even fit in the database
+    return min(max(60, int(raw)), LEASE_SECONDS)
 
 
 def _host(url: str) -> str:

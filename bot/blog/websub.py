@@ -10,6 +10,9 @@ from urllib.parse import urlsplit
 
 import requests
 
+from bot.blog.outgoing import OutgoingRefused
+from bot.ops.logsafe import printable
+
 logger = logging.getLogger(__name__)
 
 # The spec names sha1, sha256, sha384 and sha512; anything else is refused rather than guessed.
@@ -34,9 +37,15 @@ def subscribe(hub_url: str, *, topic: str, callback: str, secret: str, lease_sec
             "hub.secret": secret, "hub.lease_seconds": str(lease_seconds)}
     poster = session or requests
     try:
-        response = poster.post(hub_url, data=form, timeout=timeout)
+        # Never redirected: a 307 would replay the form, hub.secret included, wherever the hub says.
+        response = poster.post(hub_url, data=form, timeout=timeout, allow_redirects=False)
     except requests.RequestException as exc:
         raise WebSubError(f"could not reach the WebSub hub at {_host(hub_url)} ({type(exc).__name__})") from None
+    except OutgoingRefused as exc:
+        raise WebSubError(f"WebSub subscription not sent: {exc}") from None
+    if response.is_redirect:
+        raise WebSubError(f"WebSub hub at {_host(hub_url)} answered with a redirect (HTTP {response.status_code}); "
+                          "groupbot does not follow a hub's redirects")
     if not 200 <= response.status_code < 300:  # 202 Accepted is the usual answer
         raise WebSubError(f"WebSub hub at {_host(hub_url)} refused the subscription: HTTP {response.status_code}")
     logger.info("WebSub subscription requested at %s (HTTP %s)", _host(hub_url), response.status_code)
@@ -48,7 +57,8 @@ def verify_intent(params: Mapping[str, str], *, expected_topic: str) -> str | No
     challenge = params.get("hub.challenge")
     if mode not in ("subscribe", "unsubscribe") or not challenge:
         if mode == "denied":
-            logger.warning("WebSub hub denied the subscription (%.120s)", params.get("hub.reason", "no reason"))
+            reason = printable(params.get("hub.reason") or "no reason")
+            logger.warning("WebSub hub denied the subscription (%s)", reason)
         return None
     if params.get("hub.topic") != expected_topic:
         logger.warning("WebSub %s check for an unexpected topic refused", mode)
@@ -71,4 +81,5 @@ def content_signature_valid(body: bytes, header: str | None, secret: str) -> boo
 
 def _host(url: str) -> str:
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"  # never the user:password part
+    # Never the user:password part; the feed chose this URL, so no control characters either.
+    return printable(f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}", 200)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from bot.blog.feed import FeedResult, fetch_feed
+from bot.blog.outgoing import guarded_session
 from bot.blog.push import callback_url
 from bot.config import Settings
 from bot.meta.errors import GraphAuthError, GraphError
@@ -49,7 +50,8 @@ def _feed(settings: Settings, store: Store, fetch) -> list[Finding]:
     if not url:
         return [Finding("problem", "feed", "BLOG_FEED_URL is not set",
                         "set BLOG_FEED_URL to the blog's RSS or Atom feed address")]
-    result = fetch(url, timeout=10.0)
+    with guarded_session(settings) as session:  # the feed's redirects get the same checks as the worker's polls
+        result = fetch(url, timeout=10.0, session=session)
     if result.status == "error":
         found = [Finding("problem", "feed", f"cannot use {url}: {result.error}",
                          "check the address in BLOG_FEED_URL and that the blog is up; the worker keeps retrying "

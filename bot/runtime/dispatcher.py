@@ -15,6 +15,7 @@ from typing import Callable
 import requests
 
 from bot.blog.entries import POLL_REQUEST_KEY, PollReport, poll_feed, request_poll
+from bot.blog.outgoing import guarded_session
 from bot.blog.push import keep_websub_subscription
 from bot.config import Settings
 from bot.meta.connect import build_graph
@@ -52,7 +53,8 @@ class Dispatcher:
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.settings = settings
         self.store = store
-        self.session = session or requests.Session()
+        # The feed and its hub choose where these requests go: they take the guarded way out.
+        self.session = session or guarded_session(settings)
         self.feed_timeout = feed_timeout
         self.lease = Lease(store, PUBLISHER_LEASE)
         self.graph = graph if graph is not None else build_graph(settings, store, sleep=sleep)
