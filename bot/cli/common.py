@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import signal
 from typing import Callable
 
@@ -16,6 +17,16 @@ DEFAULT_PORT = 8000
 
 class CommandFailed(Refused):
     """A failure the command explains in one line (exit code 1)."""
+
+
+# C0, DEL, C1, and the bidi overrides and isolates that reorder what follows them: a member's name
+# holding them could forge table rows, move the cursor or set the terminal's title.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def printable(text: object) -> str:
+    """``text`` for a terminal line: each control character shown as a visible escape like ``\\x1b``."""
+    return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), str(text))
 
 
 Handler = Callable[[Settings, argparse.Namespace], "int | None"]
