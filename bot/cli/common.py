@@ -9,7 +9,7 @@ from typing import Callable
 
 from bot.config import Settings
 from bot.errors import Refused
-from bot.store import Store
+from bot.store import Store, private_folder
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -43,6 +43,7 @@ def open_store(settings: Settings) -> Store:
     """The migrated database, or CommandFailed naming the file."""
     store = Store(settings.database_path, synchronous=settings.sqlite_synchronous)
     try:
+        private_folder(settings.data_dir)
         store.migrate()
     except Exception as exc:  # sqlite3.Error or OSError: the file is unusable
         raise CommandFailed(f"cannot open the database at {settings.database_path}: {exc}") from None

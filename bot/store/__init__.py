@@ -10,6 +10,8 @@ writers never deadlock upgrading a read lock.
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
 import threading
 import time
@@ -24,9 +26,37 @@ from bot.store.publishing import PublishingQueries
 from bot.store.replies import ReplyQueries
 from bot.store.upkeep import UpkeepQueries
 
-__all__ = ["Delivery", "NewQuestion", "Store", "MIGRATIONS_DIR"]
+__all__ = ["Delivery", "NewQuestion", "Store", "MIGRATIONS_DIR", "private_folder"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# The database holds members' messages: only groupbot's own user may read it, whatever the umask.
+PRIVATE_UMASK = 0o077
+log = logging.getLogger(__name__)
+
+
+def private_folder(folder: Path) -> None:
+    """Create ``folder`` readable by this user only (0700), or make an existing one so."""
+    with _private_umask():
+        folder.mkdir(parents=True, exist_ok=True)
+    _chmod(folder, 0o700)
+
+
+@contextmanager
+def _private_umask() -> Iterator[None]:
+    previous = os.umask(PRIVATE_UMASK)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def _chmod(path: Path, mode: int) -> None:
+    try:
+        os.chmod(path, mode)
+    except FileNotFoundError:
+        pass
+    except PermissionError:  # someone else's file: groupbot still works, but say so
+        log.warning("cannot restrict %s to mode %o: not its owner", path, mode)
 
 
 class Store(IntakeQueries, AccountQueries, OutboxQueries, PublishingQueries, ReplyQueries, UpkeepQueries):
@@ -55,12 +85,17 @@ class Store(IntakeQueries, AccountQueries, OutboxQueries, PublishingQueries, Rep
         return conn
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: we issue BEGIN ourselves, so the module never opens
-        # a transaction behind our back.
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
+        # SQLite gives a new -wal and -shm the database file's mode, so fixing the file's mode
+        # first covers those made later by any process; the umask covers the files made now.
+        self._private_files()
+        with _private_umask():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: we issue BEGIN ourselves, so the module never opens
+            # a transaction behind our back.
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+        self._private_files()
         # FULL (the default): every commit, so every 200 given to Meta, survives a power cut.
         # NORMAL: survives any crash of groupbot itself, not of the machine; much less CPU.
         conn.execute(f"PRAGMA synchronous={self._synchronous}")
@@ -69,6 +104,10 @@ class Store(IntakeQueries, AccountQueries, OutboxQueries, PublishingQueries, Rep
         with self._all_lock:
             self._all.append(conn)
         return conn
+
+    def _private_files(self) -> None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            _chmod(self.path.with_name(self.path.name + suffix), 0o600)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
