@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from bot.errors import Refused
 from bot.store import Store
@@ -35,6 +36,11 @@ FAILURE_WINDOW_SECONDS = 15 * 60
 MAX_FAILURES_PER_EMAIL_AND_ADDRESS = 5
 MAX_FAILURES_PER_ADDRESS = 20
 MIN_PASSWORD_LENGTH = 12
+# zxcvbn's estimate of the guesses an attacker with the usual cracking dictionaries and rules
+# needs: 10^10 is its top score. "Summer2024!!" (10^8.4) and "Passwordpasswordpassword1" pass
+# every rule above it but fall to the common patterns it knows (seasons, years, repeats).
+MIN_GUESSES_LOG10 = 10
+ZXCVBN_MAX_CHARS = 72  # it refuses longer input; the first 72 characters must be strong alone
 FIRST_ADMIN_EMAIL = "admin@localhost"
 MAX_DETAIL_CHARS = 500
 
@@ -100,6 +106,9 @@ def password_problem(password: str, email: str) -> str | None:
         return "it must not contain the email address"
     if _letters_core(password) in COMMON_PASSWORDS or _predictable(lowered):
         return "too common or predictable: pick something others would not guess"
+    hints = [email.lower(), local_part, *email.lower().split("@")[-1].split("."), "groupbot", "admin"]
+    if zxcvbn(password[:ZXCVBN_MAX_CHARS], user_inputs=hints)["guesses_log10"] < MIN_GUESSES_LOG10:
+        return "too easy to guess (a common pattern): try three or four unrelated words"
     return None
 
 
