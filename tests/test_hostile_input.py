@@ -16,8 +16,8 @@ TABS = ("pending", "sent", "failed", "all")
 
 
 def first_admin(server: GroupbotServer) -> tuple[str, str]:
-    match = re.search(r"admin login: (\S+) / (\S+) ", server.log)
-    assert match, server.log
+    # Printed just after the "serving on" line that start() waits for.
+    match = wait_for(lambda: re.search(r"admin login: (\S+) / (\S+) ", server.log))
     return match.group(1), match.group(2)
 
 

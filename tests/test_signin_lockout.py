@@ -10,7 +10,7 @@ import requests
 from bot.accounts import admins as accounts
 from bot.accounts.admins import MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_EMAIL_AND_ADDRESS, throttle_address
 from bot.config import Settings
-from tests.conftest import GroupbotServer, base_env
+from tests.conftest import GroupbotServer, base_env, wait_for
 from webhooks import create_app
 
 EMAIL = "ana@example-firm.test"
@@ -84,8 +84,10 @@ def test_failures_are_counted_per_ipv4_address_and_per_ipv6_64(address, key):
 # -- the first admin -------------------------------------------------------------------
 
 def first_login(server: GroupbotServer) -> tuple[str, str]:
-    match = re.search(r"admin login: (\S+) / (\S+) \(change it with `groupbot admin add (\S+)`\)", server.log)
-    assert match and match.group(3) == match.group(1), server.log
+    # Printed just after the "serving on" line that start() waits for.
+    match = wait_for(lambda: re.search(r"admin login: (\S+) / (\S+) \(change it with `groupbot admin add (\S+)`\)",
+                                       server.log))
+    assert match.group(3) == match.group(1), server.log
     return match.group(1), match.group(2)
 
 
