@@ -28,7 +28,7 @@ def send_until_answered(sock: socket.socket, chunks, limit_seconds: float = 20) 
     for chunk in chunks:
         view = memoryview(chunk)
         while view:
-            readable, writable, _ = select.select([sock], [sock], [], max(deadline - time.monotonic(), 0))
+            readable, _, _ = select.select([sock], [sock], [], max(deadline - time.monotonic(), 0))
             if readable:
                 try:
                     answer = sock.recv(65536)

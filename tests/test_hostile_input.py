@@ -40,8 +40,8 @@ def comment_with_time(external_id: str, created_time: str) -> str:
 
 
 def batch_body(*changes: str) -> bytes:
-    return ('{"object": "page", "entry": [{"id": "%s", "time": 1767225600, "changes": [%s]}]}'
-            % (p.PAGE_ID, ", ".join(changes))).encode()
+    entry = f'{{"id": "{p.PAGE_ID}", "time": 1767225600, "changes": [{", ".join(changes)}]}}'
+    return f'{{"object": "page", "entry": [{entry}]}}'.encode()
 
 
 # -- the parser ------------------------------------------------------------------------

@@ -99,7 +99,8 @@ class AccountQueries:
     def sign_in_failures_of(self, email: str, address: str, since: float) -> list[float]:
         """Times of failures since ``since`` for one email from one address, oldest first."""
         rows = self.conn.execute(
-            "SELECT failed_at FROM sign_in_failures WHERE email = ? AND address = ? AND failed_at > ? ORDER BY failed_at",
+            "SELECT failed_at FROM sign_in_failures WHERE email = ? AND address = ? AND failed_at > ?"
+            " ORDER BY failed_at",
             (email, address, since),
         ).fetchall()
         return [row[0] for row in rows]

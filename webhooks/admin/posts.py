@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 
 from flask import render_template, request, url_for
 
-from bot.blog.entries import list_posts
 from bot.blog import group_drafts
+from bot.blog.entries import list_posts
 from bot.blog.group_drafts import mark_group_posted as mark_posted
 from bot.blog.page_posts import approve_page_post, retry_page_post
 from webhooks.admin.actions import actor, run
