@@ -183,16 +183,16 @@ def sign_in(store: Store, email: str, password: str, address: str, *, now: float
     """
     now = time.time() if now is None else now
     key = (email or "").strip().lower()
-    address = throttle_address(address)
+    counted_as = throttle_address(address)
     # The attempt is recorded as a failure before the (slow) password check and withdrawn on
     # success: parallel guesses cannot all slip under the limit.
     with store.transaction():
         store.delete_sign_in_failures_before(now - FAILURE_WINDOW_SECONDS)
-        wait = _throttle_wait(store, key, address, now)
+        wait = _throttle_wait(store, key, counted_as, now)
         if wait:
             log.warning("sign-in throttled from %s", address)
             return SignIn(retry_after=wait)
-        store.record_sign_in_failure(key, address, now)
+        store.record_sign_in_failure(key, counted_as, now)
     account = store.get_admin(key)
     stored_hash = account["password_hash"] if account else _decoy_hash()
     if not check_password_hash(stored_hash, password or "") or account is None:
@@ -201,7 +201,7 @@ def sign_in(store: Store, email: str, password: str, address: str, *, now: float
     admin = Admin(account["id"], account["email"])
     token = secrets.token_urlsafe(32)
     with store.transaction():
-        store.clear_sign_in_failures_of(key, address)
+        store.clear_sign_in_failures_of(key, counted_as)
         store.delete_expired_sessions(now)
         store.insert_session(_token_hash(token), admin.id, now, now + SESSION_SECONDS)
         store.note_sign_in(admin.id, now)
