@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from bot.cli.common import printable
+from bot.cli.common import json_line, printable
 from tests import payloads as p
 from tests.conftest import base_env, query, run_cli, wait_for
 
@@ -17,6 +17,13 @@ HOSTILE_TEXT = "hola\x1b[31m red\x9b2J\x00?"
 def cli_bytes(*args: str, env: dict, cwd) -> subprocess.CompletedProcess:
     """Run `groupbot ARGS` and keep its output as bytes: text mode would turn CR into LF."""
     return subprocess.run([sys.executable, "-m", "bot.cli", *args], env=env, cwd=cwd, capture_output=True, timeout=60)
+
+
+def test_json_line_escapes_every_control_character_and_stays_the_same_json():
+    value = {"name": HOSTILE_NAME, "text": HOSTILE_TEXT, "n": 1}
+    line = json_line(value)
+    assert json.loads(line) == value
+    assert "\n" not in line and all(ch not in line for ch in "\x1b\x9b\u202e\x7f")
 
 
 def test_printable_escapes_control_characters_and_keeps_other_text():
@@ -45,7 +52,8 @@ def test_list_json_keeps_the_stored_text_exactly(server, workdir):
     wait_for(lambda: query(server.env, "SELECT count(*) FROM questions")[0][0] == 1)
     listed = cli_bytes("list", "questions", "--json", env=server.env, cwd=workdir)
     assert listed.returncode == 0
-    assert b"\x1b" not in listed.stdout and b"\r" not in listed.stdout
+    for byte in (b"\x1b", b"\r", b"\x07", "\x9b".encode(), "\u202e".encode()):
+        assert byte not in listed.stdout  # json leaves C1 and bidi controls raw; groupbot escapes them too
     [line] = listed.stdout.decode().splitlines()
     row = json.loads(line)
     assert row["author_name"] == HOSTILE_NAME

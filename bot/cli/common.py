@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import signal
 from typing import Callable
@@ -27,6 +28,12 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069
 def printable(text: object) -> str:
     """``text`` for a terminal line: each control character shown as a visible escape like ``\\x1b``."""
     return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), str(text))
+
+
+def json_line(value: object) -> str:
+    """``value`` as one line of JSON whose control characters are all \\u escapes, even those json leaves raw."""
+    # json escapes C0 but not DEL, C1 (U+009B is CSI to some terminals) or the bidi controls.
+    return _CONTROL.sub(lambda match: f"\\u{ord(match.group()):04x}", json.dumps(value, ensure_ascii=False))
 
 
 Handler = Callable[[Settings, argparse.Namespace], "int | None"]
