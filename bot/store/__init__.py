@@ -43,6 +43,7 @@ def private_folder(folder: Path) -> None:
 
 @contextmanager
 def _private_umask() -> Iterator[None]:
+    # The umask is per process: threads racing here can only leave it stricter, never looser.
     previous = os.umask(PRIVATE_UMASK)
     try:
         yield
