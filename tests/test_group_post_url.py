@@ -105,3 +105,19 @@ def test_the_dashboard_refuses_the_backslash_trick(tmp_path):
                           data={"csrf_token": token, "url": "https://evil.test\\@www.facebook.com/"})
     assert refused.status_code == 400 and "That is not a Facebook address." in refused.text
     assert store.entry(entry)["group_status"] == "draft"
+
+
+def test_an_address_stored_before_the_stricter_check_is_not_linked(tmp_path):
+    app = create_app(Settings.from_env(base_env(tmp_path / "var"), env_file=None))
+    store = app.extensions["groupbot"].store
+    accounts.add_admin(store, EMAIL, PASSWORD, actor="test")
+    for title, url in (("old", "https://evil.test\\@www.facebook.com/"), ("new", "https://www.facebook.com/groups/d/posts/1")):
+        entry = store.insert_entry(NewEntry(
+            entry_key=f"https://blog.example/{title}", guid=None, link=f"https://blog.example/{title}/", title=title,
+            published_at=time.time(), page_status="queued", page_message=title, group_draft=title), time.time())
+        store.mark_entry_group_posted(entry, "maria@firm.example", url, time.time())
+    client = app.test_client()
+    client.post("/admin/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": csrf(client, "/admin/login")})
+    page = client.get("/admin/posts").text
+    assert 'href="https://www.facebook.com/groups/d/posts/1"' in page
+    assert "evil.test" not in page

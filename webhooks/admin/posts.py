@@ -65,6 +65,11 @@ def group_post_url_problem(url: str) -> str | None:
     return None
 
 
+def group_link(url: str | None) -> str | None:
+    """``url`` when it passes today's Group post check; one stored before it was stricter is not linked."""
+    return url if url and not group_drafts.group_post_url_problem(url) else None
+
+
 def web_link(url: str | None) -> str | None:
     """``url`` when it is an http(s) address, safe to put in a link; None otherwise."""
     return url if url and urlsplit(url).scheme.lower() in WEB_SCHEMES else None
@@ -75,5 +80,5 @@ def _page(errors: dict[int, str] | None = None, typed: dict[int, str] | None = N
     entries = list_posts(services().store, limit=PAGE_SIZE)
     return render_template(
         "admin/posts.html", entries=entries, errors=errors or {}, typed=typed or {}, group_url=settings.group_url,
-        approval=settings.page_post_approval, web_link=web_link, back_to=url_for("admin.posts"),
+        approval=settings.page_post_approval, web_link=web_link, group_link=group_link, back_to=url_for("admin.posts"),
     ), status
