@@ -11,6 +11,7 @@ import os
 import re
 import secrets
 import string
+import tempfile
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Mapping
@@ -265,11 +266,35 @@ def _generated_secrets(data_dir: Path) -> dict[str, str]:
     for name in wanted:
         stored.setdefault(name, secrets.token_hex(32))
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        # Written 0600 from the start: these sign webhooks and sessions.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(stored, handle)
+        _write_private(path, json.dumps(stored))
     except OSError as exc:
         raise SettingsError(f"DATA_DIR {data_dir} is not writable ({exc.strerror})") from None
     return stored
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` atomically, mode 0600 from the start, in a 0700 folder.
+
+    These secrets sign webhooks and sessions: a crash mid-write must leave the old file or the
+    new one, never half of one that would make every restart generate new secrets.
+    """
+    previous = os.umask(0o077)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    finally:
+        os.umask(previous)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)  # the rename itself survives a power cut
+    finally:
+        os.close(folder)

@@ -13,7 +13,7 @@ from flask import Flask
 
 from bot.config import Settings
 from bot.intake.writer import DeliveryWriter
-from bot.store import Store
+from bot.store import Store, private_folder
 from webhooks import admin
 from webhooks.blog import bp as blog_bp
 from webhooks.health import bp as health_bp
@@ -32,6 +32,7 @@ def create_app(
     """Build the app from ``config`` (Settings, an environment mapping, or the real environment)."""
     settings = config if isinstance(config, Settings) else Settings.from_env(config)
     if store is None:
+        private_folder(settings.data_dir)
         store = Store(settings.database_path, synchronous=settings.sqlite_synchronous)
         store.migrate(time.time())
     app = Flask(__name__)

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import ipaddress
 import logging
 import re
 import secrets
 import time
 import unicodedata
 from dataclasses import dataclass
+from typing import Sequence
 
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from bot.errors import Refused
 from bot.store import Store
@@ -25,9 +28,19 @@ log = logging.getLogger(__name__)
 
 SESSION_SECONDS = 12 * 3600
 FAILURE_WINDOW_SECONDS = 15 * 60
-MAX_FAILURES_PER_EMAIL = 5
+# Counted per account *from one address*, never per account alone: a count per account would
+# let a stranger lock the owner out with five wrong passwords. There is no ceiling per account
+# across all addresses for the same reason; what stops guessing from many addresses is the
+# per-address limit, IPv6 counted per /64 (what one host is given), and passwords strong enough
+# (password_problem) that a few guesses per address and quarter hour never find one.
+MAX_FAILURES_PER_EMAIL_AND_ADDRESS = 5
 MAX_FAILURES_PER_ADDRESS = 20
 MIN_PASSWORD_LENGTH = 12
+# zxcvbn's estimate of the guesses an attacker with the usual cracking dictionaries and rules
+# needs: 10^10 is its top score. "Summer2024!!" (10^8.4) and "Passwordpasswordpassword1" pass
+# every rule above it but fall to the common patterns it knows (seasons, years, repeats).
+MIN_GUESSES_LOG10 = 10
+ZXCVBN_MAX_CHARS = 72  # it refuses longer input; the first 72 characters must be strong alone
 FIRST_ADMIN_EMAIL = "admin@localhost"
 MAX_DETAIL_CHARS = 500
 
@@ -93,6 +106,9 @@ def password_problem(password: str, email: str) -> str | None:
         return "it must not contain the email address"
     if _letters_core(password) in COMMON_PASSWORDS or _predictable(lowered):
         return "too common or predictable: pick something others would not guess"
+    hints = [email.lower(), local_part, *email.lower().split("@")[-1].split("."), "groupbot", "admin"]
+    if zxcvbn(password[:ZXCVBN_MAX_CHARS], user_inputs=hints)["guesses_log10"] < MIN_GUESSES_LOG10:
+        return "too easy to guess (a common pattern): try three or four unrelated words"
     return None
 
 
@@ -132,22 +148,24 @@ def remove_admin(store: Store, email: str, *, actor: str) -> None:
         audit(store, actor, "admin_removed", email)
 
 
-def ensure_first_admin(store: Store) -> tuple[str, str] | None:
-    """Create admin@localhost with a random password when there is no admin at all.
+def ensure_first_admin(store: Store, admin_emails: Sequence[str] = ()) -> tuple[str, str] | None:
+    """Create the first admin with a random password when there is no admin at all.
 
+    Its email is the first of ``admin_emails`` (ADMIN_EMAILS), else admin@localhost.
     Returns (email, password) when it created the account, so the caller can show the
     password once; None when an admin already exists. Safe with several processes.
     """
     if store.accounts.count_admins():
         return None
-    password = generate_password(FIRST_ADMIN_EMAIL)
+    email = normalize_email(admin_emails[0]) if admin_emails else FIRST_ADMIN_EMAIL
+    password = generate_password(email)
     password_hash = generate_password_hash(password)
     with store.transaction():
         if store.accounts.count_admins():
             return None
-        store.accounts.insert_admin(FIRST_ADMIN_EMAIL, password_hash, time.time())
-        audit(store, "groupbot", "admin_added", FIRST_ADMIN_EMAIL, "first admin, random password")
-    return FIRST_ADMIN_EMAIL, password
+        store.accounts.insert_admin(email, password_hash, time.time())
+        audit(store, "groupbot", "admin_added", email, "first admin, random password")
+    return email, password
 
 
 def generate_password(email: str) -> str:
@@ -159,21 +177,22 @@ def generate_password(email: str) -> str:
 
 
 def sign_in(store: Store, email: str, password: str, address: str, *, now: float | None = None) -> SignIn:
-    """Check a password, throttled per account and per address; a token on success.
+    """Check a password, throttled per account and address and per address; a token on success.
 
     A wrong email and a wrong password look the same to the caller (and take as long).
     """
     now = time.time() if now is None else now
     key = (email or "").strip().lower()
+    counted_as = throttle_address(address)
     # The attempt is recorded as a failure before the (slow) password check and withdrawn on
     # success: parallel guesses cannot all slip under the limit.
     with store.transaction():
         store.accounts.delete_sign_in_failures_before(now - FAILURE_WINDOW_SECONDS)
-        wait = _throttle_wait(store, key, address, now)
+        wait = _throttle_wait(store, key, counted_as, now)
         if wait:
             log.warning("sign-in throttled from %s", address)
             return SignIn(retry_after=wait)
-        store.accounts.record_sign_in_failure(key, address, now)
+        store.accounts.record_sign_in_failure(key, counted_as, now)
     account = store.accounts.get_admin(key)
     stored_hash = account.password_hash if account else _decoy_hash()
     if not check_password_hash(stored_hash, password or "") or account is None:
@@ -182,7 +201,7 @@ def sign_in(store: Store, email: str, password: str, address: str, *, now: float
     admin = Admin(account.id, account.email)
     token = secrets.token_urlsafe(32)
     with store.transaction():
-        store.accounts.clear_sign_in_failures(key)
+        store.accounts.clear_sign_in_failures_of(key, counted_as)
         store.accounts.delete_expired_sessions(now)
         store.accounts.insert_session(_token_hash(token), admin.id, now, now + SESSION_SECONDS)
         store.accounts.note_sign_in(admin.id, now)
@@ -222,13 +241,26 @@ def audit(
     store.audit.add(at, str(actor), str(action), str(subject), str(detail)[:MAX_DETAIL_CHARS])
 
 
+def throttle_address(address: str) -> str:
+    """The address failures are counted under: an IPv6 address's /64, since one host has them all."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
+    return str(ip)
+
+
 def _throttle_wait(store: Store, email: str, address: str, now: float) -> int:
-    """Seconds until another attempt is allowed for this account and address (0: now)."""
+    """Seconds until another attempt is allowed for this account from this address (0: now)."""
     since = now - FAILURE_WINDOW_SECONDS
     wait = 0.0
-    limits = (("email", email, MAX_FAILURES_PER_EMAIL), ("address", address, MAX_FAILURES_PER_ADDRESS))
-    for column, value, limit in limits:
-        failures = store.accounts.sign_in_failures_since(column, value, since)
+    limits = ((store.accounts.sign_in_failures_of(email, address, since), MAX_FAILURES_PER_EMAIL_AND_ADDRESS),
+              (store.accounts.sign_in_failures_since("address", address, since), MAX_FAILURES_PER_ADDRESS))
+    for failures, limit in limits:
         if len(failures) >= limit:
             wait = max(wait, failures[-limit] + FAILURE_WINDOW_SECONDS - now)
     return int(wait) + 1 if wait > 0 else 0

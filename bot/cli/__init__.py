@@ -1,4 +1,5 @@
-"""The ``groupbot`` command. Exit codes: 0 success, 1 a failure it explains, 2 bad usage.
+"""The ``groupbot`` command. Exit codes: 0 success, 1 a failure it explains, 2 bad usage, 141 the reader of
+its output went away (``groupbot list questions | head``), as for a program ended by SIGPIPE.
 
 Each module of this package registers its own subcommands; ``COMMAND_MODULES`` lists them.
 """
@@ -8,9 +9,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from typing import Sequence
 
+from bot.cli.common import printable
 from bot.config import Settings, SettingsError
 from bot.errors import Refused
 
@@ -34,10 +37,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     try:
-        return args.handler(settings, args) or 0
+        code = args.handler(settings, args) or 0
+        sys.stdout.flush()  # here, not at exit, so a closed pipe is caught below
+        return code
     except Refused as refusal:  # CommandFailed, and every flow's refusal: one line, exit 1
-        print(f"groupbot: {refusal}", file=sys.stderr)
+        print(f"groupbot: {printable(refusal)}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # Whatever is still buffered goes nowhere, so Python's flush at exit cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,7 +8,7 @@ import sys
 import time
 
 from bot.accounts import admins as accounts
-from bot.cli.common import CommandFailed, add_command, open_store
+from bot.cli.common import CommandFailed, add_command, open_store, printable
 from bot.config import Settings
 
 ACTOR = "command line"
@@ -23,11 +23,11 @@ def register(commands) -> None:
     add_command(actions, "list", cmd_list, "show the admins")
     remove = add_command(actions, "remove", cmd_remove, "delete an admin and end their sessions")
     remove.add_argument("email")
-    admin.set_defaults(print_usage=admin.print_usage)
+    admin.set_defaults(print_help=admin.print_help)
 
 
 def _usage(settings: Settings, args: argparse.Namespace) -> int:
-    args.print_usage(sys.stderr)
+    args.print_help(sys.stderr)
     return 2
 
 
@@ -53,7 +53,7 @@ def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
         store.close()
     for row in admins:
         last = _day(row.last_sign_in) if row.last_sign_in else "never"
-        print(f"{row.email}  added {_day(row.created_at)}  last sign-in {last}")
+        print(f"{printable(row.email)}  added {_day(row.created_at)}  last sign-in {last}")
     if not admins:
         print("no admins yet; add one with `groupbot admin add EMAIL`")
     return 0

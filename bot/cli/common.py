@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import signal
 import time
 from typing import Callable
 
 from bot.config import Settings
 from bot.errors import Refused
-from bot.store import Store
+from bot.store import Store, private_folder
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -17,6 +19,22 @@ DEFAULT_PORT = 8000
 
 class CommandFailed(Refused):
     """A failure the command explains in one line (exit code 1)."""
+
+
+# C0, DEL, C1, and the bidi overrides and isolates that reorder what follows them: a member's name
+# holding them could forge table rows, move the cursor or set the terminal's title.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def printable(text: object) -> str:
+    """``text`` for a terminal line: each control character shown as a visible escape like ``\\x1b``."""
+    return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), str(text))
+
+
+def json_line(value: object) -> str:
+    """``value`` as one line of JSON whose control characters are all \\u escapes, even those json leaves raw."""
+    # json escapes C0 but not DEL, C1 (U+009B is CSI to some terminals) or the bidi controls.
+    return _CONTROL.sub(lambda match: f"\\u{ord(match.group()):04x}", json.dumps(value, ensure_ascii=False))
 
 
 Handler = Callable[[Settings, argparse.Namespace], "int | None"]
@@ -33,6 +51,7 @@ def open_store(settings: Settings) -> Store:
     """The migrated database, or CommandFailed naming the file."""
     store = Store(settings.database_path, synchronous=settings.sqlite_synchronous)
     try:
+        private_folder(settings.data_dir)
         store.migrate(time.time())
     except Exception as exc:  # sqlite3.Error or OSError: the file is unusable
         raise CommandFailed(f"cannot open the database at {settings.database_path}: {exc}") from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bot.cli.common import CommandFailed, add_command, open_store
+from bot.cli.common import CommandFailed, add_command, open_store, printable
 from bot.config import Settings
 from bot.meta.connect import build_graph
 from bot.meta.errors import GraphError
@@ -24,7 +24,7 @@ def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
     """Print the settings (secrets masked) and every check; exit 1 if any problem."""
     print("settings:")
     for name, value in settings.describe().items():
-        print(f"  {name}: {value}")
+        print(printable(f"  {name}: {value}"))
     store = open_store(settings)
     try:
         findings = examine(settings, store, build_graph(settings, store))
@@ -32,9 +32,9 @@ def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
         store.close()
     print("checks:")
     for finding in findings:
-        print(f"  {_MARKS[finding.level]} {finding.subject}: {finding.detail}")
+        print(printable(f"  {_MARKS[finding.level]} {finding.subject}: {finding.detail}"))
         if finding.fix and finding.level == "problem":
-            print(f"          fix: {finding.fix}")
+            print(printable(f"          fix: {finding.fix}"))
     problems = sum(f.level == "problem" for f in findings)
     print(f"{problems} problem(s)" if problems else "no problems found")
     return 1 if problems else 0

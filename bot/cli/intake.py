@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from bot.cli import simulation
-from bot.cli.common import DEFAULT_HOST, DEFAULT_PORT, CommandFailed, add_command
+from bot.cli.common import DEFAULT_HOST, DEFAULT_PORT, CommandFailed, add_command, printable
 from bot.config import Settings
 
 
@@ -23,5 +23,5 @@ def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
         status, body = simulation.send(args.kind, args.text, url=args.url, settings=settings, name=args.name)
     except simulation.SimulationError as exc:
         raise CommandFailed(str(exc)) from None
-    print(f"{status} {body}")
+    print(printable(f"{status} {body}"))
     return 0 if status == 200 else 1

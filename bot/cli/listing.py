@@ -7,13 +7,12 @@ print one row as a line of text.
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import dataclass
 from typing import Callable
 
 from bot.cli import publishing as publishing_cli
 from bot.cli import replies as replies_cli
-from bot.cli.common import add_command, open_store
+from bot.cli.common import add_command, json_line, open_store, printable
 from bot.config import Settings
 from bot.store import Store
 
@@ -48,7 +47,7 @@ def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         store.close()
     for row in rows:
-        print(json.dumps(row, ensure_ascii=False) if args.json else lister.line(row))
+        print(json_line(row) if args.json else printable(lister.line(row)))
     if not rows and not args.json:
         print(f"no {args.what} yet")
     return 0

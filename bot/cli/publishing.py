@@ -11,7 +11,7 @@ from dataclasses import asdict
 from bot.blog.entries import list_posts
 from bot.blog.group_drafts import mark_group_posted
 from bot.blog.page_posts import approve_page_post, retry_page_post
-from bot.cli.common import CommandFailed, add_command, open_store
+from bot.cli.common import CommandFailed, add_command, open_store, printable
 from bot.config import Settings
 from bot.runtime.assemble import assemble
 
@@ -44,8 +44,8 @@ def cmd_poll(settings: Settings, args: argparse.Namespace) -> int:
         print(f"a running groupbot ({outcome.deferred_to}) polls and sends; it was asked to poll now")
         return 0
     report = outcome.report
-    print(f"feed: {_describe(report)}; Page: {outcome.attempted} job(s) attempted, {outcome.pending} waiting"
-          + (f"; {outcome.blocked}" if outcome.blocked else ""))
+    print(printable(f"feed: {_describe(report)}; Page: {outcome.attempted} job(s) attempted, {outcome.pending} waiting"
+          + (f"; {outcome.blocked}" if outcome.blocked else "")))
     if report.status == "error":
         raise CommandFailed(f"the blog feed is broken: {report.error}")
     return 0

@@ -82,12 +82,13 @@ def _run_supervised(runtime: Runtime, store: Store, wake_fd: int) -> int:
 def _serve_http(settings: Settings, args: argparse.Namespace, store: Store, worker: WorkerProcess | None) -> int:
     from waitress import create_server
 
-    from webhooks import create_app
+    from webhooks import MAX_BODY_BYTES, create_app
 
     app = create_app(settings, store=store, on_delivery=worker.wake if worker else None)
-    server = create_server(app, host=args.host, port=args.port, threads=args.threads, ident="groupbot")
+    server = create_server(app, host=args.host, port=args.port, threads=args.threads, ident="groupbot",
+                           max_request_body_size=MAX_BODY_BYTES + 64 * 1024)  # refused before it is read
     # A fresh dry-run install gets an account at once, so the dashboard can be tried.
-    first_login = ensure_first_admin(store) if settings.dry_run else None
+    first_login = ensure_first_admin(store, settings.admin_emails) if settings.dry_run else None
     has_admin = first_login is not None or store.accounts.count_admins() > 0
     exit_on_sigterm()
     if worker:

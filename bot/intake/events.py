@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Union
@@ -17,6 +18,10 @@ from typing import Any, Union
 MAX_TEXT_CHARS = 8000
 PAGE_POST_ITEMS = frozenset({"status", "post", "photo", "link", "video", "share", "album"})
 COMMENT_SOURCES = {"feed": "page_comment", "group_feed": "group_comment"}
+# Epoch seconds of 2000-01-01 and 2100-01-01 UTC: a time outside them is a sender's bug or an
+# attack, and stored it would break every page and command that formats it.
+EARLIEST_TIME = 946_684_800.0
+LATEST_TIME = 4_102_444_800.0
 
 
 class BadPayload(ValueError):
@@ -98,6 +103,8 @@ def decode_body(body: bytes) -> Any:
         payload = json.loads(body)
     except (UnicodeDecodeError, ValueError):
         raise BadPayload("body is not JSON") from None
+    except RecursionError:
+        raise BadPayload("body is nested too deeply") from None
     if not isinstance(payload, (dict, list)):
         raise BadPayload("body is JSON but neither an object nor an array")
     return payload
@@ -132,7 +139,11 @@ def _parse_entry(entry: Any, where: str, result: ParseResult, our_page_id: str |
         result.problems.append(f"{where} is not an object")
         return
     page_id = _id(entry.get("id")) or our_page_id
-    entry_time = _seconds(entry.get("time"))
+    try:
+        entry_time = _seconds(entry.get("time"))
+    except _Skip as skip:
+        result.problems.append(f"{where}: {skip}")
+        return
     for kind, items in (("changes", entry.get("changes")), ("messaging", entry.get("messaging"))):
         if items is None:
             continue
@@ -326,14 +337,24 @@ def _text(value: Any) -> str:
 
 
 def _seconds(value: Any) -> float | None:
-    """Epoch seconds from Meta's mixed units (seconds or milliseconds) or an ISO string."""
+    """Epoch seconds from Meta's mixed units (seconds or milliseconds) or an ISO string.
+
+    None when absent or not a time; _Skip when it is a number out of 2000-2100 or not finite.
+    """
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return value / 1000.0 if value > 10**11 else float(value)
-    if isinstance(value, str):
         try:
-            return datetime.fromisoformat(value.replace("+0000", "+00:00")).timestamp()
-        except ValueError:
+            seconds = value / 1000.0 if value > 10**11 else float(value)
+        except OverflowError:  # an int too large for a float
+            seconds = math.inf
+    elif isinstance(value, str):
+        try:
+            seconds = datetime.fromisoformat(value.replace("+0000", "+00:00")).timestamp()
+        except (ValueError, OverflowError):
             return None
-    return None
+    else:
+        return None
+    if not math.isfinite(seconds) or not EARLIEST_TIME <= seconds <= LATEST_TIME:
+        raise _Skip("time out of range (not between 2000 and 2100)")
+    return seconds

@@ -11,6 +11,8 @@ writers never deadlock upgrading a read lock.
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
 import threading
 from contextlib import contextmanager, nullcontext
@@ -32,9 +34,38 @@ from bot.store.replies import Replies
 from bot.store.retention import Retention
 from bot.store.state import KeyValues
 
-__all__ = ["Delivery", "NewQuestion", "Store", "MIGRATIONS_DIR"]
+__all__ = ["Delivery", "NewQuestion", "Store", "MIGRATIONS_DIR", "private_folder"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# The database holds members' messages: only groupbot's own user may read it, whatever the umask.
+PRIVATE_UMASK = 0o077
+log = logging.getLogger(__name__)
+
+
+def private_folder(folder: Path) -> None:
+    """Create ``folder`` readable by this user only (0700), or make an existing one so."""
+    with _private_umask():
+        folder.mkdir(parents=True, exist_ok=True)
+    _chmod(folder, 0o700)
+
+
+@contextmanager
+def _private_umask() -> Iterator[None]:
+    # The umask is per process: threads racing here can only leave it stricter, never looser.
+    previous = os.umask(PRIVATE_UMASK)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def _chmod(path: Path, mode: int) -> None:
+    try:
+        os.chmod(path, mode)
+    except FileNotFoundError:
+        pass
+    except PermissionError:  # someone else's file: groupbot still works, but say so
+        log.warning("cannot restrict %s to mode %o: not its owner", path, mode)
 
 
 class Store:
@@ -80,12 +111,17 @@ class Store:
         return conn
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: we issue BEGIN ourselves, so the module never opens
-        # a transaction behind our back.
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
+        # SQLite gives a new -wal and -shm the database file's mode, so fixing the file's mode
+        # first covers those made later by any process; the umask covers the files made now.
+        self._private_files()
+        with _private_umask():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: we issue BEGIN ourselves, so the module never opens
+            # a transaction behind our back.
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+        self._private_files()
         # FULL (the default): every commit, so every 200 given to Meta, survives a power cut.
         # NORMAL: survives any crash of groupbot itself, not of the machine; much less CPU.
         conn.execute(f"PRAGMA synchronous={self._synchronous}")
@@ -94,6 +130,10 @@ class Store:
         with self._all_lock:
             self._all.append(conn)
         return conn
+
+    def _private_files(self) -> None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            _chmod(self.path.with_name(self.path.name + suffix), 0o600)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

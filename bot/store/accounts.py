@@ -125,6 +125,19 @@ class Accounts(Repository):
         ).fetchall()
         return [row[0] for row in rows]
 
+    def sign_in_failures_of(self, email: str, address: str, since: float) -> list[float]:
+        """Times of failures since ``since`` for one email from one address, oldest first."""
+        rows = self.conn.execute(
+            "SELECT failed_at FROM sign_in_failures WHERE email = ? AND address = ? AND failed_at > ?"
+            " ORDER BY failed_at",
+            (email, address, since),
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def clear_sign_in_failures_of(self, email: str, address: str) -> None:
+        """Forget an account's failures from one address (after a successful sign-in from it)."""
+        self.conn.execute("DELETE FROM sign_in_failures WHERE email = ? AND address = ?", (email, address))
+
     def clear_sign_in_failures(self, email: str) -> None:
         """Forget an account's failures (after a successful sign-in)."""
         self.conn.execute("DELETE FROM sign_in_failures WHERE email = ?", (email,))

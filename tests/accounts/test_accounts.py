@@ -10,7 +10,7 @@ from bot.accounts import admins as accounts
 from bot.accounts.admins import (
     FAILURE_WINDOW_SECONDS,
     MAX_FAILURES_PER_ADDRESS,
-    MAX_FAILURES_PER_EMAIL,
+    MAX_FAILURES_PER_EMAIL_AND_ADDRESS,
     SESSION_SECONDS,
     AccountError,
 )
@@ -63,10 +63,10 @@ def test_wrong_email_or_password_look_the_same(store, email, password):
     assert (result.admin, result.token, result.throttled) == (None, None, False)
 
 
-def test_an_account_is_locked_after_repeated_failures_then_unlocks(store):
+def test_an_account_is_locked_for_the_guessing_address_then_unlocks(store):
     accounts.add_admin(store, EMAIL, PASSWORD, actor="test")
-    for attempt in range(MAX_FAILURES_PER_EMAIL):
-        guess = accounts.sign_in(store, EMAIL, f"Wrong-guess-{attempt}", f"192.0.2.{attempt}", now=T0 + attempt)
+    for attempt in range(MAX_FAILURES_PER_EMAIL_AND_ADDRESS):
+        guess = accounts.sign_in(store, EMAIL, f"Wrong-guess-{attempt}", "198.51.100.7", now=T0 + attempt)
         assert not guess.throttled
     locked = accounts.sign_in(store, EMAIL, PASSWORD, "198.51.100.7", now=T0 + 10)
     assert locked.throttled and locked.token is None
@@ -85,10 +85,10 @@ def test_one_address_guessing_many_accounts_is_throttled(store):
 
 def test_a_successful_sign_in_clears_the_account_failures(store):
     accounts.add_admin(store, EMAIL, PASSWORD, actor="test")
-    for attempt in range(MAX_FAILURES_PER_EMAIL - 1):
+    for attempt in range(MAX_FAILURES_PER_EMAIL_AND_ADDRESS - 1):
         accounts.sign_in(store, EMAIL, "Wrong-password-1", "192.0.2.1", now=T0)
     assert accounts.sign_in(store, EMAIL, PASSWORD, "192.0.2.1", now=T0).token
-    for attempt in range(MAX_FAILURES_PER_EMAIL - 1):
+    for attempt in range(MAX_FAILURES_PER_EMAIL_AND_ADDRESS - 1):
         accounts.sign_in(store, EMAIL, "Wrong-password-1", "192.0.2.1", now=T0)
     assert accounts.sign_in(store, EMAIL, PASSWORD, "192.0.2.1", now=T0).token
 

@@ -23,10 +23,12 @@ from webhooks.admin import (  # noqa: F401
     security,
     stats,
 )
-from webhooks.admin.blueprint import bp
+from webhooks.admin.blueprint import RowIdConverter, bp
 
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Secure the app's sessions and forms, then mount the dashboard."""
     security.init_app(app, settings)
+    # Before the blueprint is registered: its rules pick their converters when added.
+    app.url_map.converters["int"] = RowIdConverter
     app.register_blueprint(bp)

@@ -13,7 +13,7 @@ from flask import abort, jsonify, render_template, request
 
 from bot.store.dashboard import QueueItem
 from bot.store.replies import Reply
-from webhooks.admin.blueprint import bp
+from webhooks.admin.blueprint import bp, page_number
 from webhooks.admin.formatting import sentence
 from webhooks.services import services
 
@@ -50,7 +50,7 @@ TABS = (
 def queue():
     """One tab of the queue, a page at a time."""
     tab = next((t for t in TABS if t.name == request.args.get("show")), TABS[0])
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     store, now = services().store, time.time()
     rows = store.dashboard.queue_items(tab.name, now - RECENT_SECONDS, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
     recent = store.dashboard.queue_items("recent", now - RECENT_SECONDS, PAGE_SIZE) if tab.name == "pending" else []
