@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import requests
 
 from bot.blog.compose import PostValues, compose_group_draft, compose_page_post
-from bot.blog.feed import FeedEntry, fetch_feed
+from bot.blog.feed import FEED_TIMEOUT_SECONDS, FeedEntry, fetch_feed
 from bot.blog.outgoing import guarded_session
 from bot.blog.page_posts import page_status, queue_page_post
 from bot.config import Settings
@@ -49,7 +49,7 @@ def post_values(settings: Settings) -> PostValues:
 
 
 def poll_feed(store: Store, settings: Settings, now: float, *, session: requests.Session | None = None,
-              timeout: float = 10.0) -> PollReport:
+              timeout: float = FEED_TIMEOUT_SECONDS) -> PollReport:
     """Poll the blog once (conditional GET) and record what is new; never raises for a broken feed."""
     url = settings.blog_feed_url
     if not url:

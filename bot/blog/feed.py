@@ -24,6 +24,8 @@ from bot.ops.logsafe import printable
 
 logger = logging.getLogger(__name__)
 
+# A blog that has not answered in this long is down for this poll; the next poll tries again.
+FEED_TIMEOUT_SECONDS = 10.0
 USER_AGENT = "groupbot-feed/0.1"
 ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
 TITLE_MAX_CHARS = 300
@@ -96,7 +98,7 @@ def fetch_feed(
     etag: str | None = None,
     last_modified: str | None = None,
     session: requests.Session | None = None,
-    timeout: float = 10.0,
+    timeout: float = FEED_TIMEOUT_SECONDS,
     max_bytes: int = 5 * 1024 * 1024,
     max_redirects: int = 5,
 ) -> FeedResult:

@@ -16,7 +16,7 @@ from typing import Callable
 
 from bot.config import Settings
 from bot.notify.alerts import set_alert_delivery
-from bot.notify.smtp import MailError, parse_smtp_url, send_email
+from bot.notify.smtp import SMTP_TIMEOUT_SECONDS, MailError, parse_smtp_url, send_email
 from bot.store import Store
 from bot.store.questions import WaitingQuestion
 
@@ -102,7 +102,7 @@ class AdminMailer:
 
     THREAD_NAME = "admin-mail"
 
-    def __init__(self, settings: Settings, store: Store, *, timeout: float = 10.0,
+    def __init__(self, settings: Settings, store: Store, *, timeout: float = SMTP_TIMEOUT_SECONDS,
                  clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
         self.store = store

@@ -9,6 +9,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from urllib.parse import unquote, urlsplit
 
+# A mail server slower than this is treated as down; the e-mail is retried later with backoff.
+SMTP_TIMEOUT_SECONDS = 10.0
 DEFAULT_PORTS = {"smtp": 25, "smtps": 465, "smtp+starttls": 587}
 
 
@@ -49,7 +51,7 @@ def parse_smtp_url(url: str) -> SmtpServer:
 
 
 def send_email(server: SmtpServer, sender: str, recipients: tuple[str, ...], subject: str, body: str, *,
-               timeout: float = 10.0) -> None:
+               timeout: float = SMTP_TIMEOUT_SECONDS) -> None:
     """Hand one plain-text e-mail to the server; raises MailError."""
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = sender, ", ".join(recipients), subject

@@ -22,6 +22,7 @@ from typing import Callable
 
 import requests
 
+from bot.blog.feed import FEED_TIMEOUT_SECONDS
 from bot.blog.page_posts import PAGE_POST_KIND, PagePostHandler
 from bot.config import Settings
 from bot.intake.deliveries import process_deliveries
@@ -84,7 +85,7 @@ class Runtime:
 
 
 def assemble(settings: Settings, store: Store, *, graph=None, session: requests.Session | None = None,
-             feed_timeout: float = 10.0, clock: Callable[[], float] = time.time,
+             feed_timeout: float = FEED_TIMEOUT_SECONDS, clock: Callable[[], float] = time.time,
              sleep: Callable[[float], None] = time.sleep) -> Runtime:
     """Build the whole service for these settings over `store`; `graph` replaces the Graph client (tests)."""
     dispatcher = Dispatcher(settings, store, outbox_handlers(store, clock=clock), graph=graph, session=session,

@@ -15,6 +15,7 @@ from typing import Callable
 import requests
 
 from bot.blog.entries import POLL_REQUEST_KEY, PollReport, poll_feed, request_poll
+from bot.blog.feed import FEED_TIMEOUT_SECONDS
 from bot.blog.outgoing import guarded_session
 from bot.blog.push import keep_websub_subscription
 from bot.config import Settings
@@ -49,7 +50,7 @@ class Dispatcher:
     """Polls the blog, sends due outbox jobs and watches the subscriptions, while this process holds the lease."""
 
     def __init__(self, settings: Settings, store: Store, handlers: dict[str, JobHandler], *, graph=None,
-                 session: requests.Session | None = None, feed_timeout: float = 10.0,
+                 session: requests.Session | None = None, feed_timeout: float = FEED_TIMEOUT_SECONDS,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.settings = settings
         self.store = store
