@@ -7,7 +7,7 @@ PERMISSION_USES = {
     "pages_show_list": "list the Pages the admin manages, to get the Page token (`groupbot token exchange`)",
     "pages_manage_metadata": "subscribe the Page to webhooks (`groupbot subscribe`) and check the subscription",
     "pages_read_engagement": "read the Page's own posts, to find a post whose answer was lost",
-    "pages_read_user_content": "read members' comments on the Page (whether a private reply is still allowed)",
+    "pages_read_user_content": "read members' comments on the Page, which groupbot answers and may hide",
     "pages_manage_posts": "publish blog entries as Page posts",
     "pages_manage_engagement": "reply to comments as the Page, and hide a comment with personal data",
     "pages_messaging": "answer Messenger messages and send private replies to comments",

@@ -16,7 +16,8 @@ from bot.meta.subscription import WEBHOOK_FIELDS, missing_fields
 from bot.outbox.pause import active_pause, held_until, token_fingerprint
 from bot.store import Store
 
-NEW_TOKEN_FIX = "generate a new Page access token and put it in META_PAGE_ACCESS_TOKEN, then restart groupbot"
+NEW_TOKEN_FIX = ("get a new Page access token (`groupbot token exchange`, see docs/meta-setup.md), put it in "
+                 "META_PAGE_ACCESS_TOKEN, then restart groupbot")
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,8 @@ def _token(data: dict) -> Finding:
     lacking = missing_permissions(data.get("scopes"))
     if lacking:
         return Finding("problem", "token", f"the token lacks {', '.join(lacking)}",
-                       "grant these permissions to the app, then generate a new Page token")
+                       "grant these permissions when you get the user token in the Graph API Explorer, then run "
+                       "`groupbot token exchange` again (docs/meta-setup.md)")
     expires = data.get("expires_at") or 0
     return Finding("ok", "token", f"valid {data.get('type', '').lower()} token with the needed scopes"
                                   + (f", expires {_when(expires)}" if expires else ", no expiry"))
