@@ -2,10 +2,37 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from tests.fakes.fake_graph import LONG_LIVED_USER_TOKEN
 from tests.support.groupbot import run_cli
+from tests.support.network_guard import guard_env
+
+# Runs `groupbot token exchange` on a pseudo-terminal, as an admin would, types argv[1] at the prompt, and prints
+# the whole terminal transcript. A fresh process forks, so no test-process thread is copied into the child.
+AT_A_TERMINAL = """
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.executable, [sys.executable, "-m", "bot.cli", "token", "exchange"])
+seen = b""
+while b"(not shown): " not in seen:
+    seen += os.read(fd, 1024)
+os.write(fd, sys.argv[1].encode() + b"\\n")
+while True:
+    try:
+        chunk = os.read(fd, 1024)
+    except OSError:  # EIO: the child closed the terminal
+        break
+    if not chunk:
+        break
+    seen += chunk
+sys.stdout.write(seen.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+"""
 
 
 @pytest.fixture
@@ -36,6 +63,18 @@ def test_prints_the_page_token_once_and_logs_no_secret(env, fake, tmp_path):
     assert "client_secret=[redacted]" in done.stderr
     calls = [(r["path"], r["query"].get("grant_type")) for r in fake.requests]
     assert calls == [("/oauth/access_token", "fb_exchange_token"), ("/me/accounts", None)]
+
+
+def test_at_a_terminal_the_typed_token_is_not_echoed(env, fake, tmp_path):
+    env["LOG_LEVEL"] = "INFO"
+
+    done = subprocess.run([sys.executable, "-c", AT_A_TERMINAL, fake.user_token], env=guard_env(env), cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Short-lived user token from the Graph API Explorer (not shown): " in done.stdout
+    assert fake.user_token not in done.stdout
+    assert f"META_PAGE_ACCESS_TOKEN={fake.token}" in done.stdout
 
 
 def test_the_printed_token_is_one_doctor_accepts(env, fake, blog, tmp_path, live_env):
