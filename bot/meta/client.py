@@ -44,7 +44,8 @@ MESSENGER_METADATA_LIMIT = 1000
 MAX_PAGE_EDGE_LIMIT = 100  # Meta caps /feed and /posts at 100 items per call
 POST_FIELDS = "id,message,created_time,permalink_url,attachments{url,unshimmed_url,target}"
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"']+")
-_SECRET_PARAMS = re.compile(r"((?:access_token|appsecret_proof|input_token)=)[^&\s\"']+")
+_SECRET_PARAMS = re.compile(r"((?:access_token|appsecret_proof|input_token|client_secret|fb_exchange_token)=)"
+                            r"[^&\s\"']+")
 _SHIM_HOSTS = frozenset({"l.facebook.com", "lm.facebook.com"})
 
 

@@ -11,13 +11,13 @@ from bot.blog.outgoing import guarded_session
 from bot.blog.push import callback_url
 from bot.config import Settings
 from bot.meta.errors import GraphAuthError, GraphError
+from bot.meta.permissions import missing_permissions
 from bot.meta.subscription import WEBHOOK_FIELDS, missing_fields
 from bot.outbox.pause import active_pause, held_until, token_fingerprint
 from bot.store import Store
 
-REQUIRED_SCOPES = ("pages_manage_posts", "pages_read_engagement", "pages_manage_metadata", "pages_messaging",
-                   "pages_manage_engagement", "pages_read_user_content")
-NEW_TOKEN_FIX = "generate a new Page access token and put it in META_PAGE_ACCESS_TOKEN, then restart groupbot"
+NEW_TOKEN_FIX = ("get a new Page access token (`groupbot token exchange`, see docs/meta-setup.md), put it in "
+                 "META_PAGE_ACCESS_TOKEN, then restart groupbot")
 
 
 @dataclass(frozen=True)
@@ -118,10 +118,11 @@ def _token(data: dict) -> Finding:
     if not data.get("is_valid"):
         reason = (data.get("error") or {}).get("message") or "no reason given"
         return Finding("problem", "token", f"Meta says the Page token is invalid: {reason}", NEW_TOKEN_FIX)
-    lacking = [s for s in REQUIRED_SCOPES if s not in (data.get("scopes") or [])]
+    lacking = missing_permissions(data.get("scopes"))
     if lacking:
         return Finding("problem", "token", f"the token lacks {', '.join(lacking)}",
-                       "grant these permissions to the app, then generate a new Page token")
+                       "grant these permissions when you get the user token in the Graph API Explorer, then run "
+                       "`groupbot token exchange` again (docs/meta-setup.md)")
     expires = data.get("expires_at") or 0
     return Finding("ok", "token", f"valid {data.get('type', '').lower()} token with the needed scopes"
                                   + (f", expires {_when(expires)}" if expires else ", no expiry"))

@@ -35,6 +35,9 @@ DEFAULT_SCOPES = ("pages_show_list", "pages_manage_metadata", "pages_read_engage
                   "pages_read_user_content", "pages_manage_posts", "pages_manage_engagement",
                   "pages_messaging")
 DEFAULT_FIELDS = ("feed", "messages", "group_feed")
+USER_TOKEN = "fake-short-lived-user-token"  # what the Graph API Explorer would give the firm's admin
+LONG_LIVED_USER_TOKEN = "fake-long-lived-user-token"
+ALL_TASKS = ("ADVERTISE", "ANALYZE", "CREATE_CONTENT", "MESSAGING", "MODERATE", "MANAGE")
 _VERSION = re.compile(r"^/(v\d+(?:\.\d+)?)(?=/)")
 _ERROR_KINDS = ("graph_error", "bad_gateway")
 FAULT_KINDS = (*_ERROR_KINDS, "timeout", "reset", "lost_answer", "truncated")
@@ -82,6 +85,14 @@ def _error(code: int, message: str, subcode: int | None = None, status: int | No
     if subcode is not None:
         error["error_subcode"] = subcode
     return Answer(status or (500 if code in (1, 2) else 400), {"error": error})
+
+
+def _oauth_error(code: int, message: str, subcode: int | None = None) -> Answer:
+    """An OAuth error as /oauth/access_token gives it: Meta's text without the "(#code)" prefix, HTTP 400."""
+    error = {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": secrets.token_urlsafe(8)}
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    return Answer(400, {"error": error})
 
 
 def _epoch(value: datetime | float | int | str | None) -> float | None:
@@ -144,6 +155,12 @@ class GraphState:
             self.requests: list[dict] = []
             self.subscribed_fields = list(DEFAULT_FIELDS)
             self.token_expired = False
+            self.user_token_expired = False
+            self.managed_pages = [
+                {"id": self.page_id, "name": "Demo Immigration Law Firm", "access_token": self.token,
+                 "tasks": list(ALL_TASKS)},
+                {"id": "104000000000002", "name": "Firm Events", "access_token": "fake-other-page-token",
+                 "tasks": list(ALL_TASKS)}]
             self.next_id = 122100000000000001
 
     # -- controls (shared by the in-thread object and the HTTP control API) --------------------
@@ -154,6 +171,8 @@ class GraphState:
             "fault": lambda **a: self.faults.append(Fault(**a)), "reset": self.reset,
             "comment": self.add_comment, "post": self.add_post, "user_messaged": self.user_messaged,
             "expire_token": lambda: setattr(self, "token_expired", True),
+            "expire_user_token": lambda: setattr(self, "user_token_expired", True),
+            "managed_pages": lambda pages: setattr(self, "managed_pages", [dict(p) for p in pages]),
             "drop_subscription": lambda: setattr(self, "subscribed_fields", []),
             "requests": lambda: list(self.requests), "state": self.snapshot,
         }
@@ -203,7 +222,8 @@ class GraphState:
         if fault and fault.kind == "reset":
             return Answer(0, None, abort=True)
         with self.lock:
-            answer = self._check_auth(path, params) or self._route(method, path, params)
+            answer = (self._user_token_route(method, path, params) or self._check_auth(path, params)
+                      or self._route(method, path, params))
         answer.abort = bool(fault and fault.kind == "lost_answer")
         answer.truncate = bool(fault and fault.kind == "truncated")
         return self._with_usage(answer, path, None)
@@ -279,6 +299,65 @@ class GraphState:
             return _error(100, "Invalid appsecret_proof provided in the API argument")
         if token == self.token and self.token_expired:
             return _error(190, "Error validating access token: Session has expired.", 463)
+        return None
+
+    # -- a user's tokens: the long-lived exchange and the Pages they manage ---------------------
+
+    def _user_token_route(self, method: str, path: str, params: dict) -> Answer | None:
+        """The calls made with a user token rather than the Page's; None for every other call."""
+        if method == "GET" and path == "/oauth/access_token":
+            return self._exchange(params)
+        if method == "GET" and path == "/me/accounts":
+            return self._accounts(params)
+        return None
+
+    def _exchange(self, params: dict) -> Answer:
+        """GET /oauth/access_token?grant_type=fb_exchange_token: a short-lived user token for a long-lived one."""
+        if not params.get("client_id"):
+            return _oauth_error(101, "Missing client_id parameter.")
+        if params["client_id"] != self.app_id:
+            return _oauth_error(101, "Error validating application. Invalid application ID.")
+        if params.get("client_secret") != self.app_secret:
+            return _oauth_error(1, "Error validating client secret.")
+        if params.get("grant_type") != "fb_exchange_token":
+            return _oauth_error(100, "Invalid grant_type")
+        if not params.get("fb_exchange_token"):
+            return _oauth_error(1, "fb_exchange_token parameter not specified")
+        refusal = self._user_token_refusal(params["fb_exchange_token"])
+        if refusal:
+            return refusal
+        return Answer(200, {"access_token": LONG_LIVED_USER_TOKEN, "token_type": "bearer", "expires_in": 5183944})
+
+    def _accounts(self, params: dict) -> Answer:
+        """GET /me/accounts: the Pages the user manages with their Page tokens, a cursor page at a time."""
+        token = params.get("access_token")
+        if not token:
+            return _error(104, "An access token is required to request this resource.")
+        refusal = self._user_token_refusal(token)
+        if refusal:
+            return refusal
+        expected = hmac.new(self.app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(str(params.get("appsecret_proof") or ""), expected):
+            return _error(100, "Invalid appsecret_proof provided in the API argument")
+        start, limit = int(params.get("after") or 0), min(int(params.get("limit") or 25), 100)
+        chunk = self.managed_pages[start:start + limit]
+        fields = _top_fields(params.get("fields")) or {"id", "name", "access_token", "category", "tasks"}
+        data = [{k: v for k, v in {**page, "category": "Lawyer & Law Firm"}.items() if k in fields}
+                for page in chunk]
+        paging: dict[str, Any] = {"cursors": {"before": str(start), "after": str(start + len(chunk))}}
+        if start + limit < len(self.managed_pages):
+            paging["next"] = f"https://graph.facebook.com/v26.0/me/accounts?after={start + len(chunk)}"
+        return Answer(200, {"data": data, "paging": paging})
+
+    def _user_token_refusal(self, token: str) -> Answer | None:
+        """Meta's 190 for a user token it does not know, or for the short-lived one once it has expired."""
+        if token not in (USER_TOKEN, LONG_LIVED_USER_TOKEN):
+            return _oauth_error(190, "Invalid OAuth access token - Cannot parse access token")
+        if token == USER_TOKEN and self.user_token_expired:
+            expired = datetime.fromtimestamp(self.clock() - 3600, timezone.utc).strftime("%A, %d-%b-%y %H:%M:%S")
+            now = datetime.fromtimestamp(self.clock(), timezone.utc).strftime("%A, %d-%b-%y %H:%M:%S")
+            return _oauth_error(190, f"Error validating access token: Session has expired on {expired} UTC. "
+                                     f"The current time is {now} UTC.", 463)
         return None
 
     def _route(self, method: str, path: str, params: dict) -> Answer:
@@ -545,6 +624,14 @@ class _Controls:
         """Record a user's message to the Page at `at` (default now)."""
         self._control("user_messaged", psid=psid, at=_epoch(at))
 
+    def expire_user_token(self) -> None:
+        """The short-lived user token has expired: Meta answers 190/463 to it from now on."""
+        self._control("expire_user_token")
+
+    def set_managed_pages(self, pages: list[dict]) -> None:
+        """The Pages /me/accounts lists: dicts with id, name, access_token and tasks."""
+        self._control("managed_pages", pages=pages)
+
     def expire_token(self) -> None:
         """Every call with the Page token fails with 190/463 from now on."""
         self._control("expire_token")
@@ -580,6 +667,7 @@ class FakeGraph(_Controls):
                  scopes: tuple[str, ...] = DEFAULT_SCOPES, clock: Callable[[], float] = time.time) -> None:
         self.state = GraphState(page_id, token, app_secret, app_id, scopes, clock)
         self.page_id, self.token, self.app_secret, self.app_id = page_id, token, app_secret, app_id
+        self.user_token = USER_TOKEN
         self._port = port
         self._server: _Server | None = None
 
