@@ -61,3 +61,19 @@ def test_the_health_page_says_when_admin_email_is_not_set_up(tmp_path, base_env,
     server = groupbot_server(tmp_path, base_env(tmp_path / "var", ADMIN_EMAILS=ADMIN))
     assert "Not set up: urgent questions and alerts are not e-mailed. Set ADMIN_EMAILS and SMTP_URL" in health(
         signed_in(server), server)
+
+
+def test_check_now_logs_in_to_the_mail_server_and_shows_a_refused_login(tmp_path, base_env, groupbot_server):
+    with SmtpSink(credentials=("alerts@firm.example", "right-password")) as sink:
+        env = base_env(tmp_path / "var", ADMIN_EMAILS=ADMIN, SMTP_URL=sink.url("alerts%40firm.example", "wrong-pw"))
+        server = groupbot_server(tmp_path, env)
+        session = signed_in(server)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', health(session, server)).group(1)
+
+        checked = session.post(f"{server.url}/admin/health/check", data={"csrf_token": token}, timeout=30)
+        assert checked.status_code == 200
+        page = health(session, server)
+
+    section = page.split('id="h-email"')[1].split("</section>")[0]
+    assert "the SMTP server refused the login (535)" in section and "Fix: check the host, port, user and password" in section
+    assert "wrong-pw" not in page
