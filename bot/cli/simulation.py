@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import secrets
 import time
-
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
