@@ -165,11 +165,7 @@ def _build(env: _Reader) -> Settings:
     for email in emails:
         if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
             raise SettingsError(f"ADMIN_EMAILS has an address that is not one: {email!r}")
-    smtp_url = env.str("SMTP_URL")
-    if smtp_url and urlparse(smtp_url).scheme not in ("smtp", "smtps", "smtp+starttls"):
-        raise SettingsError("SMTP_URL must start with smtp://, smtps:// or smtp+starttls://")
-    if smtp_url and not urlparse(smtp_url).hostname:
-        raise SettingsError("SMTP_URL has no host (e.g. smtp+starttls://user:password@smtp.example.com:587)")
+    smtp_url = _smtp_url(env)
     smtp_from = env.str("SMTP_FROM")
     if smtp_from and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", smtp_from):
         raise SettingsError(f"SMTP_FROM must be an e-mail address (got {smtp_from!r})")
@@ -188,14 +184,14 @@ def _build(env: _Reader) -> Settings:
         app_id=env.str("META_APP_ID"),
         graph_url=env.url("META_GRAPH_URL", DEFAULT_GRAPH_URL),
         graph_version=version,
-        blog_feed_url=env.str("BLOG_FEED_URL", str(DEMO_FEED) if dry_run else ""),
+        blog_feed_url=_feed_source(env, str(DEMO_FEED) if dry_run else ""),
         blog_webhook_secret=env.str("BLOG_WEBHOOK_SECRET"),
         poll_interval=env.int("POLL_INTERVAL_SECONDS", 300, minimum=10),
         group_url=env.url("GROUP_URL", "https://www.facebook.com/groups/demo-immigration-group"),
         resource_center_url=env.url("RESOURCE_CENTER_URL", "https://blog.example-immigration-firm.test/resource-center"),
         firm_name=env.str("FIRM_NAME", "Demo Immigration Law Firm"),
-        text_number=env.str("CONTACT_TEXT_NUMBER", "619-569-1768"),
-        call_number=env.str("CONTACT_CALL_NUMBER", "619-819-9204"),
+        text_number=_phone(env, "CONTACT_TEXT_NUMBER", "619-569-1768"),
+        call_number=_phone(env, "CONTACT_CALL_NUMBER", "619-819-9204"),
         faq_file=env.str("FAQ_FILE"),
         auto_approve_intents=auto,
         page_post_approval=env.bool("PAGE_POST_APPROVAL", default=False),
@@ -220,6 +216,52 @@ def _choice(env: _Reader, name: str, allowed: tuple[str, ...], default: str) -> 
     value = env.str(name, default).upper()
     if value not in allowed:
         raise SettingsError(f"{name} must be one of {', '.join(allowed)} (got {value!r})")
+    return value
+
+
+def _phone(env: _Reader, name: str, default: str) -> str:
+    """A phone number as members will read it: digits with the usual separators, 7 to 15 digits, optional +."""
+    value = env.str(name, default)
+    digits = sum(c.isdigit() for c in value)
+    if not re.fullmatch(r"\+?[0-9 ().-]+", value) or not 7 <= digits <= 15:
+        raise SettingsError(f"{name} must be a phone number like 619-569-1768 or +1 619 569 1768 (got {value!r})")
+    return value
+
+
+def _feed_source(env: _Reader, default: str) -> str:
+    """BLOG_FEED_URL: an http(s) address, or a feed file that exists (a path or file:// URL)."""
+    value = env.str("BLOG_FEED_URL", default)
+    if not value:
+        return value
+    parsed = urlparse(value)
+    if parsed.scheme in ("http", "https"):
+        if not parsed.netloc:
+            raise SettingsError(f"BLOG_FEED_URL has no host (got {value!r})")
+        return value
+    # One letter is a Windows drive, not a scheme.
+    local = parsed.path if parsed.scheme == "file" else value if len(parsed.scheme) <= 1 else None
+    if local is None or not Path(local).is_file():
+        raise SettingsError(f"BLOG_FEED_URL must be an http(s) URL or an existing feed file, like "
+                            f"https://blog.example.com/feed (got {value!r})")
+    return value
+
+
+def _smtp_url(env: _Reader) -> str:
+    """SMTP_URL, checked as the mailer will read it: scheme, host and a numeric port."""
+    value = env.str("SMTP_URL")
+    if not value:
+        return value
+    parsed = urlparse(value)
+    # The value holds a password: errors name the part that is wrong, never the value.
+    if parsed.scheme not in ("smtp", "smtps", "smtp+starttls"):
+        raise SettingsError("SMTP_URL must start with smtp://, smtps:// or smtp+starttls://")
+    if not parsed.hostname:
+        raise SettingsError("SMTP_URL has no host (e.g. smtp+starttls://user:password@smtp.example.com:587)")
+    try:
+        parsed.port
+    except ValueError:
+        raise SettingsError("SMTP_URL has a port that is not a number from 1 to 65535 (a password with : @ / or # "
+                            "must be URL-encoded, e.g. %40 for @)") from None
     return value
 
 

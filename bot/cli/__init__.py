@@ -16,6 +16,7 @@ from typing import Sequence
 from bot.cli.common import printable
 from bot.config import Settings, SettingsError
 from bot.errors import Refused
+from bot.runtime.startup import check_startup
 
 COMMAND_MODULES = ("bot.cli.serve", "bot.cli.intake", "bot.cli.listing", "bot.cli.admin",
                    "bot.cli.publishing", "bot.cli.doctor", "bot.cli.replies", "bot.cli.tokens")
@@ -30,6 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         settings = Settings.from_env()
+        if getattr(args, "startup_checks", True):  # doctor reports these among its findings instead
+            check_startup(settings)
     except SettingsError as exc:
         print(f"groupbot: setting error: {exc}", file=sys.stderr)
         return 1

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import re
 
 from bot.cli.common import CommandFailed, add_command, open_store, printable
 from bot.config import Settings
 from bot.meta.connect import build_graph
 from bot.meta.errors import GraphError
 from bot.meta.subscription import WEBHOOK_FIELDS, subscribe_page
+from bot.notify.smtp import MailError, parse_smtp_url, send_email
 from bot.ops.doctor import examine
 
 _MARKS = {"ok": "ok     ", "note": "note   ", "problem": "PROBLEM"}
@@ -16,7 +18,12 @@ _MARKS = {"ok": "ok     ", "note": "note   ", "problem": "PROBLEM"}
 
 def register(commands) -> None:
     """Add this module's subcommands."""
-    add_command(commands, "doctor", cmd_doctor, "check settings, database, feed, token, scopes and Page subscription")
+    doctor = add_command(commands, "doctor", cmd_doctor,
+                         "check settings, FAQ, database, feed, e-mail, token, scopes and Page subscription")
+    doctor.set_defaults(startup_checks=False)  # it reports a bad FAQ_FILE among its findings, rather than stop
+    test_email = add_command(commands, "test-email", cmd_test_email,
+                             "send a test e-mail through SMTP_URL to ADMIN_EMAILS (or --to)")
+    test_email.add_argument("--to", metavar="ADDRESS", help="send it to this address instead of ADMIN_EMAILS")
     add_command(commands, "subscribe", cmd_subscribe, f"subscribe the Page's webhooks ({', '.join(WEBHOOK_FIELDS)})")
 
 
@@ -38,6 +45,29 @@ def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
     problems = sum(f.level == "problem" for f in findings)
     print(f"{problems} problem(s)" if problems else "no problems found")
     return 1 if problems else 0
+
+
+def cmd_test_email(settings: Settings, args: argparse.Namespace) -> int:
+    """Send one test message through SMTP_URL and say whether the server accepted it."""
+    if not settings.smtp_url:
+        raise CommandFailed("SMTP_URL is not set; set it (e.g. smtp+starttls://user:password@smtp.example.com:587)")
+    if args.to is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", args.to):
+        raise CommandFailed(f"--to must be an e-mail address (got {args.to!r})")
+    recipients = (args.to,) if args.to else settings.admin_emails
+    if not recipients:
+        raise CommandFailed("nobody to send to: set ADMIN_EMAILS, or pass --to ADDRESS")
+    server = parse_smtp_url(settings.smtp_url)
+    where = f"{server.host}:{server.port}"
+    body = (f"This is a test e-mail from groupbot ({settings.firm_name}), sent with `groupbot test-email`.\n\n"
+            "When it arrives, alerts about urgent questions and failures will reach you too.\n"
+            f"Dashboard: {settings.public_url}/admin/")
+    try:
+        send_email(server, server.sender(settings.smtp_from), recipients, "groupbot test e-mail", body)
+    except MailError as exc:
+        raise CommandFailed(f"the test e-mail was not sent: {exc}") from None
+    print(printable(f"the SMTP server at {where} accepted the test e-mail for {', '.join(recipients)}; "
+                    "check that it arrives (and not in spam)"))
+    return 0
 
 
 def cmd_subscribe(settings: Settings, args: argparse.Namespace) -> int:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import signal
+import socket
 import threading
 
 from bot.accounts.admins import ensure_first_admin
-from bot.cli.common import DEFAULT_HOST, DEFAULT_PORT, add_command, exit_on_sigterm, open_store
+from bot.cli.common import DEFAULT_HOST, DEFAULT_PORT, CommandFailed, add_command, exit_on_sigterm, open_store
 from bot.config import Settings
 from bot.runtime.assemble import Runtime, assemble
 from bot.runtime.process import WAKE_FD_OPTION, WorkerProcess, listen_for_wakes
@@ -85,8 +87,12 @@ def _serve_http(settings: Settings, args: argparse.Namespace, store: Store, work
     from webhooks import MAX_BODY_BYTES, create_app
 
     app = create_app(settings, store=store, on_delivery=worker.wake if worker else None)
-    server = create_server(app, host=args.host, port=args.port, threads=args.threads, ident="groupbot",
-                           max_request_body_size=MAX_BODY_BYTES + 64 * 1024)  # refused before it is read
+    try:
+        server = create_server(app, host=args.host, port=args.port, threads=args.threads, ident="groupbot",
+                               max_request_body_size=MAX_BODY_BYTES + 64 * 1024)  # refused before it is read
+    except OSError as exc:
+        store.close()
+        raise CommandFailed(_cannot_listen(args.host, args.port, exc)) from None
     # A fresh dry-run install gets an account at once, so the dashboard can be tried.
     first_login = ensure_first_admin(store, settings.admin_emails) if settings.dry_run else None
     has_admin = first_login is not None or store.accounts.count_admins() > 0
@@ -105,6 +111,19 @@ def _serve_http(settings: Settings, args: argparse.Namespace, store: Store, work
         store.close()
         print("groupbot stopped", flush=True)
     return 0
+
+
+def _cannot_listen(host: str, port: int, exc: OSError) -> str:
+    """Why the server cannot listen, in one line with what to do."""
+    where = f"{host}:{port}"
+    if exc.errno == errno.EADDRINUSE:
+        return (f"cannot listen on {where}: the port is already in use (another groupbot?); stop it, "
+                "or choose another port with --port")
+    if exc.errno == errno.EACCES:
+        return f"cannot listen on {where}: permission denied; choose a port above 1023 with --port"
+    if exc.errno == errno.EADDRNOTAVAIL or isinstance(exc, socket.gaierror):
+        return f"cannot listen on {where}: this machine has no such address; check --host"
+    return f"cannot listen on {where}: {exc.strerror or type(exc).__name__}"
 
 
 def _expect_worker_exit_on_sigterm(worker: WorkerProcess) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
@@ -15,6 +16,7 @@ from bot.config import Settings
 from bot.intake import signature
 
 KINDS = ("comment", "group-comment", "message")
+WEBHOOK_PATH = "/webhooks/meta"
 
 
 class SimulationError(RuntimeError):
@@ -51,8 +53,23 @@ def build_delivery(kind: str, text: str, *, page_id: str, name: str = "Demo Memb
     raise ValueError(f"unknown kind {kind!r}; choose from {', '.join(KINDS)}")
 
 
+def webhook_url(url: str) -> str:
+    """The webhook address for ``url``: the server's base URL gets Meta's callback path."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SimulationError(f"--url must be an http(s) address like http://127.0.0.1:8000 (got {url!r})")
+    if parts.path in ("", "/"):
+        return urlunsplit((parts.scheme, parts.netloc, WEBHOOK_PATH, parts.query, ""))
+    return url
+
+
 def send(kind: str, text: str, *, url: str, settings: Settings, name: str = "Demo Member") -> tuple[int, str]:
-    """POST a signed delivery to ``url``; returns (status, body). Raises SimulationError."""
+    """POST a signed delivery to ``url`` (a base URL gets the webhook path); returns (status, short answer).
+
+    The answer is the server's plain-text reply, or a word on what came back instead: never a page of HTML.
+    Raises SimulationError.
+    """
+    url = webhook_url(url)
     # Meta escapes non-ASCII (\\u00e9 for é) and signs those bytes; do the same.
     body = json.dumps(build_delivery(kind, text, page_id=settings.page_id, name=name)).encode()
     headers = {"Content-Type": "application/json", signature.HEADER: signature.sign(body, settings.app_secret)}
@@ -62,4 +79,12 @@ def send(kind: str, text: str, *, url: str, settings: Settings, name: str = "Dem
         raise SimulationError(f"no server answers at {url}; start one with `groupbot serve`") from None
     except requests.RequestException as exc:
         raise SimulationError(f"could not send to {url}: {type(exc).__name__}") from None
-    return response.status_code, response.text.strip()
+    return response.status_code, _short_answer(response)
+
+
+def _short_answer(response: requests.Response) -> str:
+    content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if content_type == "text/html" or response.text.lstrip()[:1] == "<":
+        return f"(an HTML page, not the webhook's answer: is {response.url} groupbot's {WEBHOOK_PATH}?)"
+    lines = response.text.strip().splitlines()
+    return lines[0][:200] if lines else ""

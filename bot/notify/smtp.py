@@ -70,6 +70,22 @@ def send_email(server: SmtpServer, sender: str, recipients: tuple[str, ...], sub
         raise MailError(f"could not talk to {server.host}:{server.port} ({type(exc).__name__})") from None
 
 
+def check_login(server: SmtpServer, *, timeout: float = 5.0) -> None:
+    """Connect, start TLS as the URL says, and log in (when it names a user), then leave; raises MailError."""
+    try:
+        with _connect(server, timeout) as client:
+            if server.username:
+                client.login(server.username, server.password)
+            else:
+                client.ehlo_or_helo_if_needed()
+    except smtplib.SMTPAuthenticationError as exc:
+        raise MailError(f"the SMTP server refused the login ({exc.smtp_code})") from None
+    except smtplib.SMTPException as exc:
+        raise MailError(f"the SMTP server refused us ({type(exc).__name__}: {_short(exc)})") from None
+    except (OSError, ssl.SSLError) as exc:
+        raise MailError(f"could not talk to {server.host}:{server.port} ({type(exc).__name__})") from None
+
+
 def _connect(server: SmtpServer, timeout: float) -> smtplib.SMTP:
     context = ssl.create_default_context()
     if server.scheme == "smtps":

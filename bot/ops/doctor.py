@@ -9,13 +9,17 @@ from typing import Callable
 from bot.blog.feed import FeedResult, fetch_feed
 from bot.blog.outgoing import guarded_session
 from bot.blog.push import callback_url
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 from bot.meta.errors import GraphAuthError, GraphError
 from bot.meta.permissions import missing_permissions
 from bot.meta.subscription import WEBHOOK_FIELDS, missing_fields
+from bot.notify.smtp import MailError, check_login, parse_smtp_url
 from bot.outbox.pause import active_pause, held_until, token_fingerprint
+from bot.runtime.startup import check_faq
 from bot.store import Store
 
+# Shorter than the mailer's own: doctor waits on it in front of a person.
+SMTP_TIMEOUT_SECONDS = 5.0
 NEW_TOKEN_FIX = ("get a new Page access token (`groupbot token exchange`, see docs/meta-setup.md), put it in "
                  "META_PAGE_ACCESS_TOKEN, then restart groupbot")
 
@@ -34,8 +38,46 @@ def examine(settings: Settings, store: Store, graph, *,
             fetch: Callable[..., FeedResult] = fetch_feed, now: float | None = None) -> list[Finding]:
     """Every check, in the order they are printed; Meta is not called in dry-run."""
     now = time.time() if now is None else now
-    return [_database(settings, store), *_feed(settings, store, fetch), *_sending(settings, store, now),
-            *_meta(settings, graph), *_websub(settings, store)]
+    return [_database(settings, store), _faq(settings), *_feed(settings, store, fetch),
+            *_sending(settings, store, now), *_email(settings, store), *_meta(settings, graph),
+            *_websub(settings, store)]
+
+
+def _faq(settings: Settings) -> Finding:
+    try:
+        kb = check_faq(settings)
+    except SettingsError as exc:
+        return Finding("problem", "faq", str(exc),
+                       "fix FAQ_FILE or AUTO_APPROVE_INTENTS (format: docs/faq-format.md); groupbot will not start "
+                       "until then")
+    where = settings.faq_file or "the bundled FAQ"
+    auto = f"; sent without approval: {', '.join(sorted(settings.auto_approve_intents))}" \
+        if settings.auto_approve_intents else ""
+    return Finding("ok", "faq", f"{where}: {len(kb.intents)} intents{auto}")
+
+
+def _email(settings: Settings, store: Store) -> list[Finding]:
+    if not settings.smtp_url:
+        note = "ADMIN_EMAILS is set but SMTP_URL is not" if settings.admin_emails else "SMTP_URL is not set"
+        return [Finding("note", "email", f"{note}: urgent questions and alerts are not e-mailed")]
+    server = parse_smtp_url(settings.smtp_url)
+    where = f"{server.host}:{server.port}"
+    try:
+        check_login(server, timeout=SMTP_TIMEOUT_SECONDS)
+    except MailError as exc:
+        return [Finding("problem", "email", str(exc),
+                        f"check the host, port, user and password in SMTP_URL ({where}), then run "
+                        "`groupbot test-email`")]
+    login = f"logged in as {server.username}" if server.username else "connected (no login in SMTP_URL)"
+    found = [Finding("ok", "email", f"{where}: {login}")]
+    if not settings.admin_emails:
+        found.append(Finding("problem", "email", "SMTP_URL is set but ADMIN_EMAILS is empty: nobody is e-mailed",
+                             "list the admins' addresses in ADMIN_EMAILS, comma-separated"))
+    failing, last = store.emails.failing()
+    if last:
+        found.append(Finding("note", "email", f"{failing} admin e-mail(s) not delivered; the last, queued at "
+                                              f"{_when(last.created_at)}, failed with: {last.last_error}"))
+    return found
 
 
 def _database(settings: Settings, store: Store) -> Finding:

@@ -71,6 +71,13 @@ class AdminEmails(Repository):
                 " next_attempt_at = coalesce(?, next_attempt_at), sent_at = CASE WHEN ? = 'sent' THEN ? END"
                 " WHERE id = ?", (status, error, retry_at, status, now, email_id))
 
+    def failing(self) -> tuple[int, AdminEmail | None]:
+        """How many e-mails the server has refused and are not sent (retrying or given up), and the newest."""
+        where = "FROM admin_emails WHERE status != 'sent' AND last_error IS NOT NULL"
+        count = self.conn.execute(f"SELECT count(*) {where}").fetchone()[0]
+        row = self.conn.execute(f"SELECT * {where} ORDER BY id DESC LIMIT 1").fetchone()
+        return count, AdminEmail(**dict(row)) if row else None
+
     def newest(self, limit: int = 50) -> list[AdminEmail]:
         """Alert e-mails newest first (for checks and tests)."""
         rows = self.conn.execute("SELECT * FROM admin_emails ORDER BY id DESC LIMIT ?", (limit,)).fetchall()

@@ -38,7 +38,9 @@ def test_simulate_without_a_server_explains_in_one_line(workdir, server_env):
 def test_simulate_with_the_wrong_secret_reports_the_refusal(server, workdir, server_env):
     env = dict(server_env, META_APP_SECRET="another-secret")
     result = run_cli("simulate", "message", "hi", "--url", f"{server.url}/webhooks/meta", env=env, cwd=workdir)
-    assert result.returncode == 1 and result.stdout.startswith("403")
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith("groupbot: the server answered 403: bad signature; is DATA_DIR the same as the "
+                                    "server's?")
 
 
 def test_list_on_an_empty_database(workdir, server_env):

@@ -63,10 +63,11 @@ def test_an_interrupted_dry_run_post_is_adopted_not_recorded_twice(tmp_path):
 
 
 def test_poll_from_cron_exits_1_with_one_line_when_the_feed_is_broken(tmp_path):
-    env = bare_env(tmp_path / "var", BLOG_FEED_URL=str(tmp_path / "missing.xml"))
+    broken = tmp_path / "feed.xml"
+    broken.write_text("not a feed\n")
+    env = bare_env(tmp_path / "var", BLOG_FEED_URL=str(broken))
 
     polled = run_cli("poll", env=env, cwd=tmp_path)
 
     assert polled.returncode == 1
-    assert polled.stderr.splitlines()[-1] == ("groupbot: the blog feed is broken: cannot read feed file missing.xml: "
-                                              "No such file or directory")
+    assert polled.stderr.splitlines()[-1] == "groupbot: the blog feed is broken: not a feed: syntax error at line 2"

@@ -11,6 +11,7 @@ from dataclasses import asdict
 from flask import flash, render_template
 
 from bot.config import DEMO_FEED
+from bot.notify.admin_email import email_configured
 from bot.outbox.pause import current_pause, held_until, token_fingerprint
 from bot.store.graph_calls import GraphCall
 from bot.store.outbox import OutboxJob
@@ -35,7 +36,7 @@ def health():
         pause_lifts=bool(pause) and pause.token_fingerprint != token_fingerprint(settings.page_token),
         held_until=held_until(store, now), counts=store.jobs.counts(), feed_name=_feed_name(settings.blog_feed_url),
         feed=store.blog.feed_state(settings.blog_feed_url) if settings.blog_feed_url else None,
-        failures=[_failure(job) for job in store.jobs.failed(RECENT_FAILURES)],
+        failures=[_failure(job) for job in store.jobs.failed(RECENT_FAILURES)], email=_email(settings, store),
         calls=[{**asdict(c), "what": call_kind(c)} for c in store.graph_calls.recent(RECENT_CALLS)]
         if settings.dry_run else [],
     )
@@ -49,6 +50,12 @@ def check_now():
     flash(f"Checked: {problems} problem{'s' if problems != 1 else ''} found." if problems else "Checked: all good.",
           "error" if problems else "message")
     return back()
+
+
+def _email(settings, store) -> dict:
+    """Whether admin e-mail is set up, and the e-mails the mail server has refused that are still unsent."""
+    failing, last = store.emails.failing()
+    return {"configured": email_configured(settings), "failing": failing, "last": last}
 
 
 def _failure(job: OutboxJob) -> dict:
