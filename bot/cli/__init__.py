@@ -18,7 +18,8 @@ from bot.config import Settings, SettingsError
 from bot.errors import Refused
 
 COMMAND_MODULES = ("bot.cli.serve", "bot.cli.intake", "bot.cli.listing", "bot.cli.admin",
-                   "bot.cli.publishing", "bot.cli.doctor", "bot.cli.replies")
+                   "bot.cli.publishing", "bot.cli.doctor", "bot.cli.replies",
+                   "bot.cli.backups")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
