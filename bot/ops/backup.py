@@ -61,6 +61,8 @@ def take_backup(database: Path, target: Path | str, *, passphrase: str | None = 
     target = Path(target)
     if keep is not None and not into_folder:
         raise BackupError("--keep needs a folder to rotate backups in, not a file name")
+    if keep is not None and keep < 1:
+        raise BackupError("--keep must be at least 1")
     if into_folder:
         private_folder(target)
         target = target / backup_name(time.time() if now is None else now, encrypted=passphrase is not None)

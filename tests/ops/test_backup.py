@@ -159,6 +159,9 @@ def test_keep_rotates_the_folder_down_to_the_newest_n_and_leaves_other_files_alo
     assert kept == sorted(Path(name).name for name in written[-2:])
     assert (folder / "notes.txt").read_text() == "the office's own file"
     assert "removed 1 older backup(s), keeping the newest 2" in result.stdout
+    none_kept = run_cli("backup", str(folder), "--keep", "0", env=stopped, cwd=tmp_path)
+    assert one_line_error(none_kept) == "groupbot: --keep must be at least 1"
+    assert len(list(folder.iterdir())) == 3
 
 
 def test_a_damaged_backup_is_refused_before_anything_is_replaced(tmp_path, stopped):

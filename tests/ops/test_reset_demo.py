@@ -1,4 +1,4 @@
-"""Going live on the dry-run's data folder: `groupbot reset-demo` removes what dry-run made, keeps admins and secrets."""
+"""Going live on the dry-run's data: `groupbot reset-demo` removes what dry-run made, keeps admins and secrets."""
 
 from __future__ import annotations
 
