@@ -9,6 +9,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.support import payloads as p
 from tests.support.groupbot import query, run_cli, wait_for
@@ -178,3 +179,13 @@ def test_a_damaged_backup_is_refused_before_anything_is_replaced(tmp_path, stopp
     assert "is not a groupbot backup" in one_line_error(run_cli("restore", str(not_ours), env=stopped, cwd=tmp_path))
     assert database.read_bytes() == before
     assert sorted(path.name for path in (tmp_path / "var").iterdir()) == ["groupbot.db", "secrets.json"]
+
+
+def test_restore_is_refused_while_a_web_process_alone_has_the_database_open(tmp_path, stopped, groupbot_server):
+    assert run_cli("backup", str(tmp_path / "good.db"), env=stopped, cwd=tmp_path).returncode == 0
+    web = groupbot_server(tmp_path, stopped, command="web")
+    assert requests.get(f"{web.url}/healthz", timeout=10).status_code == 200
+    refused = run_cli("restore", str(tmp_path / "good.db"), env=stopped, cwd=tmp_path)
+    assert one_line_error(refused).endswith("has the database open; stop every groupbot service first")
+    assert str(web.process.pid) in refused.stderr
+    assert not list((tmp_path / "var").glob("groupbot.db.before-restore-*"))
