@@ -72,14 +72,17 @@ def take_backup(database: Path, target: Path | str, *, passphrase: str | None = 
         raise BackupError("the backup cannot replace the database itself")
     if not target.parent.is_dir():
         raise BackupError(f"no folder {target.parent}")
-    with _scratch(target.parent) as scratch:
+    # The plain copy of an encrypted backup is made beside the database, never where backups go (perhaps a
+    # mounted share); the final file is written beside its destination, so the rename cannot cross file systems.
+    with _scratch(database.parent if passphrase is not None else target.parent) as scratch, \
+            _scratch(target.parent) as outgoing:
         copy = scratch / "copy.db"
         copy_database(database, copy)
         problem = integrity_problem(copy)
         if problem:
             raise BackupError(f"the copy of {database} is not sound: {problem}")
         if passphrase is not None:
-            sealed = scratch / "sealed"
+            sealed = outgoing / "sealed"
             _write_private(sealed, encrypt(copy.read_bytes(), passphrase))
             copy = sealed
         os.chmod(copy, 0o600)

@@ -106,6 +106,7 @@ def test_an_encrypted_backup_is_unreadable_without_its_passphrase_and_restores_w
     assert mode(sealed) == 0o600
     content = sealed.read_bytes()
     assert b"SQLite format 3" not in content and b"consultation" not in content
+    assert not list(tmp_path.rglob(".groupbot-*")), "a plain copy was left behind"
     with closing(sqlite3.connect(sealed)) as conn, pytest.raises(sqlite3.DatabaseError):
         conn.execute("SELECT count(*) FROM questions").fetchone()
 
