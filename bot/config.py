@@ -74,6 +74,7 @@ class Settings:
     trust_proxy_hops: int
     log_level: str
     sqlite_synchronous: str = "FULL"
+    backup_passphrase: str = field(default="", repr=False)
 
     @classmethod
     def from_env(
@@ -209,6 +210,7 @@ def _build(env: _Reader) -> Settings:
         trust_proxy_hops=env.int("TRUST_PROXY_HOPS", 0, minimum=0),
         log_level=log_level,
         sqlite_synchronous=_choice(env, "SQLITE_SYNCHRONOUS", ("FULL", "NORMAL"), "FULL"),
+        backup_passphrase=env.str("GROUPBOT_BACKUP_PASSPHRASE"),
     )
 
 

@@ -23,6 +23,7 @@ from bot.store.accounts import Accounts
 from bot.store.audit import AuditLog
 from bot.store.blog import Blog
 from bot.store.dashboard import Dashboard
+from bot.store.demo import DryRunData
 from bot.store.echoes import PageEchoes
 from bot.store.emails import AdminEmails
 from bot.store.graph_calls import GraphCalls
@@ -100,6 +101,7 @@ class Store:
         self.audit = AuditLog(self)
         self.emails = AdminEmails(self)
         self.retention = Retention(self)
+        self.dry_run_data = DryRunData(self)
 
     @property
     def conn(self) -> sqlite3.Connection:

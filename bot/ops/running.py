@@ -1,0 +1,64 @@
+"""Whether a groupbot process is using the database: restore and reset-demo must have it to themselves."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+from bot.errors import Refused
+from bot.outbox.leases import holder_is_gone
+from bot.runtime.dispatcher import PUBLISHER_LEASE
+from bot.store import Store
+
+PROC = Path("/proc")
+
+
+class GroupbotRunning(Refused):
+    """A groupbot process still runs on this database."""
+
+
+def refuse_while_running(database: Path, doing: str) -> None:
+    """Raise GroupbotRunning when the worker holds its lease, or another process has the database open."""
+    if not database.exists():
+        return
+    holder = _live_publisher(database)
+    if holder:
+        raise GroupbotRunning(f"cannot {doing} while groupbot runs (its worker {holder} holds the database); "
+                              "stop every groupbot service first")
+    pids = processes_using(database)
+    if pids:
+        raise GroupbotRunning(f"cannot {doing} while process {', '.join(map(str, pids))} has the database open; "
+                              "stop every groupbot service first")
+
+
+def _live_publisher(database: Path) -> str | None:
+    store = Store(database)
+    try:
+        lease = store.leases.current(PUBLISHER_LEASE)
+    except sqlite3.OperationalError:  # an empty or older database: no lease table, so no worker ever ran
+        return None
+    finally:
+        store.close()
+    if lease is None or lease.expires_at <= time.time() or holder_is_gone(lease.holder):
+        return None
+    return lease.holder
+
+
+def processes_using(path: Path) -> list[int]:
+    """Other processes of this machine with ``path`` (or its -wal) open, as far as /proc lets this user see."""
+    if not PROC.is_dir():
+        return []
+    wanted = {str(path.resolve()), str(path.resolve()) + "-wal"}
+    found = []
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            targets = {os.readlink(fd) for fd in (entry / "fd").iterdir()}
+        except OSError:  # gone meanwhile, or another user's
+            continue
+        if targets & wanted:
+            found.append(int(entry.name))
+    return sorted(found)
