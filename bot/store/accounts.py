@@ -94,7 +94,8 @@ class Accounts(Repository):
     def session_admin(self, token_hash: str, now: float) -> SessionAdmin | None:
         """The admin of a live session, or None when unknown or expired."""
         row = self.conn.execute(
-            "SELECT admins.id, admins.email, admins.language FROM admin_sessions JOIN admins ON admins.id = admin_sessions.admin_id"
+            "SELECT admins.id, admins.email, admins.language"
+            " FROM admin_sessions JOIN admins ON admins.id = admin_sessions.admin_id"
             " WHERE admin_sessions.token_hash = ? AND admin_sessions.expires_at > ?",
             (token_hash, now),
         ).fetchone()

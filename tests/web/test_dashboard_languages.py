@@ -1,4 +1,4 @@
-"""The dashboard in Spanish: the browser's Accept-Language first, then each admin's own choice, kept for later sessions."""
+"""The dashboard in Spanish: the browser's Accept-Language first, then each admin's choice, kept across sessions."""
 
 from __future__ import annotations
 
