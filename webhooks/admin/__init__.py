@@ -23,7 +23,6 @@ from webhooks.admin import (  # noqa: F401
     queue_actions,
     security,
     stats,
-    words,
 )
 from webhooks.admin.blueprint import RowIdConverter, bp
 
