@@ -83,6 +83,11 @@ def test_a_spanish_browser_gets_the_sign_in_page_and_the_queue_in_spanish(app, c
                      queue)
 
 
+@pytest.mark.parametrize("accept", ["es", "es-ES", "fr;q=1.0, es;q=0.8, en;q=0.5"])
+def test_any_browser_that_prefers_spanish_to_english_gets_spanish(client, accept):
+    assert "<h1>Iniciar sesión</h1>" in client.get("/admin/login", headers={"Accept-Language": accept}).text
+
+
 def test_an_english_or_unknown_browser_gets_english(client):
     for headers in (ENGLISH, {"Accept-Language": "fr-FR,fr;q=0.9"}, {}):
         page = client.get("/admin/login", headers=headers).text
