@@ -120,6 +120,8 @@ def test_every_page_reads_in_spanish(app, client):
         assert heading in page, path
     stats = client.get("/admin/stats", headers=SPANISH).text
     assert '<th scope="row">Honorarios</th>' in stats and "Preguntas por semana, por intención" in stats
+    audit = client.get("/admin/audit", headers=SPANISH).text
+    assert '<td data-label="Acción">inicio de sesión</td>' in audit
 
 
 def test_the_faq_trial_gives_the_intent_and_how_sure_in_words(client):
