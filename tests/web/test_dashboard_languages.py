@@ -154,6 +154,8 @@ def test_an_admins_choice_overrides_the_browser_and_lasts_across_sign_ins(app, c
 def test_choosing_a_language_needs_the_forms_token_and_a_known_language(client):
     sign_in(client, ENGLISH)
     assert client.post("/admin/language", data={"language": "es"}, headers=ENGLISH).status_code == 400
+    refused = client.post("/admin/language", data={"language": "es"}, headers=SPANISH)
+    assert "Solicitud rechazada" in refused.text and "Falta el token de seguridad del formulario." in refused.text
     assert "<h1>Queue</h1>" in client.get("/admin/", headers=ENGLISH).text
     choose(client, "fr", ENGLISH)
     assert "That language is not available." in client.get("/admin/", headers=ENGLISH).text
