@@ -34,7 +34,7 @@ QUESTIONS = [
     ("group-comment", "Mi esposo fue detenido ayer por ICE, que hago??", "Ana López"),
 ]
 SHOTS = ("dashboard-queue.png", "dashboard-posts.png", "dashboard-health.png", "dashboard-stats.png",
-         "dashboard-faq.png", "dashboard-phone.png")
+         "dashboard-faq.png", "dashboard-phone.png", "dashboard-queue-es.png", "dashboard-faq-es.png")
 
 
 def groupbot(*args: str, env: dict[str, str], cwd: Path, stdin: str | None = None) -> str:
@@ -115,6 +115,16 @@ def shoot(url: str, env: dict[str, str], cwd: Path) -> None:
                                  device_scale_factor=2)
         sign_in(phone, url)
         phone.screenshot(path=DOCS / "dashboard-phone.png")
+        # The same admin switches to Spanish with the header's button; the choice is kept for them
+        # (so this comes after the phone's English sign-in).
+        desktop.goto(f"{url}/admin/")
+        desktop.get_by_role("button", name="Español").click()
+        desktop.get_by_role("heading", name="Cola", level=1).wait_for()
+        desktop.goto(f"{url}/admin/")
+        desktop.screenshot(path=DOCS / "dashboard-queue-es.png")
+        try_message(desktop, url, "how much is a consultation?", label="Mensaje", button="¿Qué respondería el bot?",
+                    answer="Respuesta")
+        desktop.screenshot(path=DOCS / "dashboard-faq-es.png")
         browser.close()
 
 
@@ -140,11 +150,13 @@ def mark_posted(page, url: str) -> None:
     page.goto(f"{url}/admin/posts")
 
 
-def try_message(page, url: str, text: str) -> None:
+def try_message(page, url: str, text: str, label: str = "Message", button: str = "What would the bot answer?",
+                answer: str = "Answer") -> None:
+    """Try ``text`` in the FAQ page's box; the labels are those of the page's language."""
     page.goto(f"{url}/admin/faq")
-    page.get_by_label("Message", exact=True).fill(text)
-    page.get_by_role("button", name="What would the bot answer?").click()
-    page.get_by_role("status", name="Answer").wait_for()
+    page.get_by_label(label, exact=True).fill(text)
+    page.get_by_role("button", name=button).click()
+    page.get_by_role("status", name=answer).wait_for()
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ MIN_GUESSES_LOG10 = 10
 ZXCVBN_MAX_CHARS = 72  # it refuses longer input; the first 72 characters must be strong alone
 FIRST_ADMIN_EMAIL = "admin@localhost"
 MAX_DETAIL_CHARS = 500
+DASHBOARD_LANGUAGES = ("en", "es")  # the first is the default when the browser asks for neither
 
 # Compared with the letters of a password once digits and symbols at its ends are dropped and
 # look-alike characters undone, so "P@ssw0rd2024!" counts as "password".
@@ -70,6 +71,7 @@ class Admin:
 
     id: int
     email: str
+    language: str | None = None  # the dashboard language they chose; None follows the browser
 
 
 @dataclass(frozen=True)
@@ -214,7 +216,16 @@ def session_admin(store: Store, token: str | None, *, now: float | None = None) 
     if not token:
         return None
     row = store.accounts.session_admin(_token_hash(token), time.time() if now is None else now)
-    return Admin(row.id, row.email) if row else None
+    return Admin(row.id, row.email, row.language) if row else None
+
+
+def set_language(store: Store, admin: Admin, language: str) -> None:
+    """Remember the dashboard language ``admin`` chose; AccountError for one the dashboard does not have."""
+    if language not in DASHBOARD_LANGUAGES:
+        raise AccountError(f"no dashboard language {language!r}; choose one of {', '.join(DASHBOARD_LANGUAGES)}")
+    with store.transaction():
+        store.accounts.set_admin_language(admin.id, language)
+        audit(store, admin.email, "language_set", admin.email, language)
 
 
 def end_session(store: Store, token: str | None) -> None:

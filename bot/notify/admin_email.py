@@ -4,6 +4,9 @@ Alerts are queued in the database (in the same transaction that noticed them) an
 the mailer's own thread, so neither intake nor the worker loop ever waits on an SMTP
 server, and an alert survives a restart. An urgent question's e-mail names its id and the dashboard and
 quotes only the first words of the message: the rest stays in the dashboard.
+
+Every e-mail is in English, then Spanish: it goes to all of ADMIN_EMAILS at once, so it cannot follow
+one admin's dashboard language (see README, "Dashboard languages").
 """
 
 from __future__ import annotations
@@ -29,6 +32,24 @@ RETRY_MAX_SECONDS = 3600.0
 REPEAT_DAMPING_SECONDS = 3600.0  # the same alert subject is e-mailed at most once an hour
 SOURCE_NAMES = {"page_comment": "a comment on the Page", "group_comment": "a comment in the Group",
                 "messenger": "a Messenger message"}
+SOURCE_NAMES_ES = {"page_comment": "un comentario en la Página", "group_comment": "un comentario en el Grupo",
+                   "messenger": "un mensaje de Messenger"}
+SPANISH_BELOW = "\n\n---- En español ----\n\n"
+# The Spanish of every alert subject (bot.notify.alerts callers), with a sentence on what it means.
+# The alert's details stay in English: they quote Meta, the FAQ file's parser or a setting by name.
+ALERTS_ES = {
+    "Facebook sending paused": ("Envío a Facebook en pausa",
+                                "groupbot dejó de enviar a Facebook hasta que se cambie el token de la Página. "
+                                "El detalle, en inglés, está arriba."),
+    "Page webhooks restored": ("Webhooks de la Página restablecidos",
+                               "Meta había dejado de enviar a groupbot los eventos de la Página; groupbot se "
+                               "suscribió de nuevo. Los eventos enviados mientras tanto se perdieron."),
+    "FAQ file unusable": ("El archivo de preguntas frecuentes no se puede usar",
+                          "groupbot no puede responder a los miembros hasta que se corrija el archivo. "
+                          "El detalle, en inglés, está arriba."),
+}
+GENERIC_ALERT_ES = ("Aviso de groupbot", "groupbot necesita la atención de un administrador. El detalle, en inglés, "
+                                         "está arriba.")
 
 
 def email_configured(settings: Settings) -> bool:
@@ -44,14 +65,26 @@ def first_words(text: str, count: int = FIRST_WORDS) -> str:
 
 
 def urgent_email(settings: Settings, question: WaitingQuestion) -> tuple[str, str]:
-    """Subject and body of the alert for an urgent question (no name, only the first words)."""
+    """Subject and body of the alert for an urgent question, English then Spanish (no name, only the first words)."""
     where = SOURCE_NAMES.get(question.source, question.source)
-    subject = f"Urgent question #{question.id} ({where})"
-    body = (f"A member's message looks urgent: someone detained, ICE at the door, or a hearing or removal "
-            f"within days.\n\nQuestion #{question.id}, {where}.\nFirst words: \"{first_words(question.text)}\"\n\n"
-            f"Read it and answer in the dashboard: {settings.public_url}/admin/\n\n"
-            "This e-mail carries only the first words of the message, for the member's privacy.")
-    return subject, body
+    donde = SOURCE_NAMES_ES.get(question.source, question.source)
+    words, dashboard = first_words(question.text), f"{settings.public_url}/admin/"
+    subject = f"Urgent question #{question.id} ({where}) / Pregunta urgente"
+    english = (f"A member's message looks urgent: someone detained, ICE at the door, or a hearing or removal "
+               f"within days.\n\nQuestion #{question.id}, {where}.\nFirst words: \"{words}\"\n\n"
+               f"Read it and answer in the dashboard: {dashboard}\n\n"
+               "This e-mail carries only the first words of the message, for the member's privacy.")
+    spanish = (f"El mensaje de un miembro parece urgente: alguien detenido, ICE en la puerta, o una audiencia o "
+               f"deportación en pocos días.\n\nPregunta #{question.id}, {donde}.\nPrimeras palabras: \"{words}\"\n\n"
+               f"Léalo y respóndalo en el panel: {dashboard}\n\n"
+               "Este correo lleva solo las primeras palabras del mensaje, por la privacidad del miembro.")
+    return subject, english + SPANISH_BELOW + spanish
+
+
+def alert_email(subject: str, body: str) -> tuple[str, str]:
+    """An admin alert as e-mailed: its subject and body in English, then in Spanish."""
+    asunto, meaning = ALERTS_ES.get(subject, GENERIC_ALERT_ES)
+    return f"{subject} / {asunto}", body + SPANISH_BELOW + meaning
 
 
 def queue_urgent_alert(store: Store, settings: Settings, question: WaitingQuestion, now: float) -> None:
@@ -89,6 +122,7 @@ class EmailAlerts:
 
     def _deliver(self, subject: str, body: str) -> None:
         now = self._clock()
+        subject, body = alert_email(subject, body)
         if not self.store.emails.queued_since(subject, now - REPEAT_DAMPING_SECONDS):
             self.store.emails.queue(subject, body, now)
 

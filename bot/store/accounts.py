@@ -34,6 +34,7 @@ class SessionAdmin:
 
     id: int
     email: str
+    language: str | None = None
 
 
 class Accounts(Repository):
@@ -73,6 +74,10 @@ class Accounts(Repository):
         """Delete an admin and, through the foreign key, their sessions."""
         self.conn.execute("DELETE FROM admins WHERE id = ?", (admin_id,))
 
+    def set_admin_language(self, admin_id: int, language: str | None) -> None:
+        """Remember the dashboard language an admin chose (None: follow the browser)."""
+        self.conn.execute("UPDATE admins SET language = ? WHERE id = ?", (language, admin_id))
+
     def note_sign_in(self, admin_id: int, now: float) -> None:
         """Remember when an admin last signed in."""
         self.conn.execute("UPDATE admins SET last_sign_in = ? WHERE id = ?", (now, admin_id))
@@ -89,7 +94,8 @@ class Accounts(Repository):
     def session_admin(self, token_hash: str, now: float) -> SessionAdmin | None:
         """The admin of a live session, or None when unknown or expired."""
         row = self.conn.execute(
-            "SELECT admins.id, admins.email FROM admin_sessions JOIN admins ON admins.id = admin_sessions.admin_id"
+            "SELECT admins.id, admins.email, admins.language"
+            " FROM admin_sessions JOIN admins ON admins.id = admin_sessions.admin_id"
             " WHERE admin_sessions.token_hash = ? AND admin_sessions.expires_at > ?",
             (token_hash, now),
         ).fetchone()

@@ -18,12 +18,15 @@ from pathlib import Path
 import pytest
 
 from bot.accounts.admins import add_admin
+from bot.answers.loading import load_knowledge_base
 from bot.config import Settings
 from bot.intake.deliveries import process_deliveries
 from bot.replies.suggest import Suggester
 from bot.store import Store
 from webhooks import create_app
 from webhooks.admin.faq import LANGUAGE_LABELS
+from webhooks.admin.queue import SENSITIVE_LABELS
+from webhooks.admin.words import intent_label
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 PAGE_ID = "104000000000001"
@@ -98,16 +101,20 @@ def dashboard_verdicts(settings: Settings, texts: list[str]) -> list[tuple]:
     token = _csrf(client.get("/admin/login").text)
     client.post("/admin/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": token})
     token = _csrf(client.get("/admin/faq").text)  # signing in starts a new session, with its own token
-    labels = {label: code for code, label in LANGUAGE_LABELS.items()}
+    # The page words what it found; read back into the names the worker stores.
+    labels = {str(label): code for code, label in LANGUAGE_LABELS.items()}
+    intents = {intent_label(name): name for name in load_knowledge_base(settings.faq_file or None).intents}
+    kinds = {str(label): kind for kind, label in SENSITIVE_LABELS.items()}
     found = []
     for text in texts:
         page = client.post("/admin/faq", data={"message": text, "csrf_token": token}).text
         facts = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]*)</dd>", page))
         intent = facts["Intent"].split(" (")[0].strip()
         pii = [] if facts["Personal data"] == "none found" else facts["Personal data"].split(", ")
+        pii = [kinds.get(label, label.replace(" ", "_")) for label in pii]
         reply = re.search(r"<h3>Reply</h3>\s*<p class=\"reply\">(.*?)</p>", page, re.DOTALL)
-        found.append(verdict(None if intent == "none" else intent, labels[html.unescape(facts["Language"])],
-                             facts["Urgent"] == "yes", [kind.replace(" ", "_") for kind in pii],
+        found.append(verdict(None if intent == "none" else intents[intent], labels[html.unescape(facts["Language"])],
+                             facts["Urgent"] == "yes", pii,
                              html.unescape(reply.group(1)) if reply else None))
     store.close()
     return found

@@ -44,9 +44,13 @@ def test_an_urgent_message_emails_the_admins_with_only_its_first_words(desk, sin
     [mail] = sink.mails
     assert mail.recipients == ["maria@firm.example", "jose@firm.example"]
     assert (mail.login, mail.sender) == ("alerts@firm.example", "alerts@firm.example")
-    assert mail.subject == f"Urgent question #{question_id} (a Messenger message)"
-    assert f"Question #{question_id}" in mail.body and "https://groupbot.firm.example/admin/" in mail.body
-    assert '"Mi esposo fue detenido por ICE …"' in mail.body
+    assert mail.subject == f"Urgent question #{question_id} (a Messenger message) / Pregunta urgente"
+    english, spanish = mail.body.split("---- En español ----")
+    assert f"Question #{question_id}" in english and "https://groupbot.firm.example/admin/" in english
+    assert f"Pregunta #{question_id}, un mensaje de Messenger." in spanish
+    assert "Léalo y respóndalo en el panel: https://groupbot.firm.example/admin/" in spanish
+    for half in (english, spanish):
+        assert '"Mi esposo fue detenido por ICE …"' in half
     assert "A123456789" not in mail.body and "Chula Vista" not in mail.body
 
 
@@ -90,7 +94,8 @@ def test_other_admin_alerts_are_emailed_too(desk, sink):
     AdminMailer(desk.settings, desk.store).send_due(time.time())
 
     [mail] = sink.mails
-    assert mail.subject == "Facebook sending paused" and "META_PAGE_ACCESS_TOKEN" in mail.body
+    assert mail.subject == "Facebook sending paused / Envío a Facebook en pausa"
+    assert "META_PAGE_ACCESS_TOKEN" in mail.body and "cambie el token de la Página" in mail.body
 
 
 def test_a_wrong_password_is_reported_without_the_password(sink):

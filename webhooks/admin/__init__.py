@@ -17,6 +17,7 @@ from webhooks.admin import (  # noqa: F401
     faq,
     formatting,
     health,
+    language,
     posts,
     queue,
     queue_actions,
@@ -29,6 +30,7 @@ from webhooks.admin.blueprint import RowIdConverter, bp
 def init_app(app: Flask, settings: Settings) -> None:
     """Secure the app's sessions and forms, then mount the dashboard."""
     security.init_app(app, settings)
+    language.init_app(app)
     # Before the blueprint is registered: its rules pick their converters when added.
     app.url_map.converters["int"] = RowIdConverter
     app.register_blueprint(bp)

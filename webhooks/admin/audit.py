@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from flask import render_template
+from flask_babel import lazy_gettext as N_
 
 from webhooks.admin.blueprint import bp, page_number
 from webhooks.services import services
 
 PAGE_SIZE = 100
+# The actions bot.accounts.admins.audit records, in words; one recorded later is shown by its name.
+ACTION_LABELS = {
+    "sign_in": N_("sign in"), "sign_out": N_("sign out"), "language_set": N_("language set"),
+    "admin_added": N_("admin added"), "admin_removed": N_("admin removed"), "password_changed": N_("password changed"),
+    "approve_reply": N_("approve reply"), "edit_reply": N_("edit reply"), "reject_reply": N_("reject reply"),
+    "retry_reply": N_("retry reply"), "hide_comment": N_("hide comment"), "approve_post": N_("approve post"),
+    "retry_post": N_("retry post"), "mark_group_posted": N_("mark group posted"),
+}
 
 
 @bp.get("/audit")
@@ -15,4 +24,10 @@ def audit():
     """The audit log, a page at a time."""
     page = page_number()
     rows = services().store.audit.newest(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
-    return render_template("admin/audit.html", entries=rows[:PAGE_SIZE], page=page, more=len(rows) > PAGE_SIZE)
+    return render_template("admin/audit.html", entries=rows[:PAGE_SIZE], page=page, more=len(rows) > PAGE_SIZE,
+                           action_label=action_label)
+
+
+def action_label(action: str) -> str:
+    """An audit action in the page's language ('approve_reply' -> 'approve reply')."""
+    return str(ACTION_LABELS.get(action, action.replace("_", " ")))

@@ -6,13 +6,15 @@ import math
 from urllib.parse import urlsplit
 
 from flask import flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext, ngettext
 
 from bot.accounts import admins as accounts
 from webhooks.admin.blueprint import bp
 from webhooks.services import services
 
 PUBLIC_ENDPOINTS = frozenset({"admin.login", "admin.static"})
-WRONG_CREDENTIALS = "Wrong email or password."
+WRONG_CREDENTIALS = lazy_gettext("Wrong email or password.")
 
 
 @bp.before_app_request
@@ -42,7 +44,8 @@ def login():
     result = accounts.sign_in(services().store, email, request.form.get("password", ""), address)
     if result.throttled:
         minutes = math.ceil(result.retry_after / 60)
-        error = f"Too many failed sign-ins. Wait {minutes} minute{'s' if minutes != 1 else ''}, then try again."
+        error = ngettext("Too many failed sign-ins. Wait %(num)d minute, then try again.",
+                         "Too many failed sign-ins. Wait %(num)d minutes, then try again.", minutes)
         return render_template("admin/login.html", next=next_path, email=email, error=error), 429
     if not result.token:
         return render_template("admin/login.html", next=next_path, email=email, error=WRONG_CREDENTIALS), 401
@@ -58,7 +61,7 @@ def logout():
     """End the session here and in the database, then show the sign-in page."""
     accounts.end_session(services().store, session.get("token"))
     session.clear()
-    flash("You are signed out.")
+    flash(_("You are signed out."))
     return redirect(url_for("admin.login"))
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Blueprint, abort, request
+from flask_babel import lazy_gettext
 from werkzeug.routing import IntegerConverter
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates", static_folder="static")
@@ -36,18 +37,18 @@ def page_number() -> int:
 class NavEntry:
     """A link in the dashboard's nav: its label and the endpoint it opens."""
 
-    label: str
+    label: str  # lazy: worded in each request's language
     endpoint: str
 
 
 # In display order. "Sign out" is always last and is not listed here.
 NAV: list[NavEntry] = [
-    NavEntry("Queue", "admin.queue"),
-    NavEntry("Posts", "admin.posts"),
-    NavEntry("Health", "admin.health"),
-    NavEntry("FAQ", "admin.faq"),
-    NavEntry("Stats", "admin.stats"),
-    NavEntry("Audit", "admin.audit"),
+    NavEntry(lazy_gettext("Queue"), "admin.queue"),
+    NavEntry(lazy_gettext("Posts"), "admin.posts"),
+    NavEntry(lazy_gettext("Health"), "admin.health"),
+    NavEntry(lazy_gettext("FAQ"), "admin.faq"),
+    NavEntry(lazy_gettext("Stats"), "admin.stats"),
+    NavEntry(lazy_gettext("Audit"), "admin.audit"),
 ]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from flask_babel import gettext, ngettext
+
 WIDE = (640, 280)  # drawn at about its own size on a desktop
 NARROW = (360, 240)  # for phones: fewer units per pixel, so the labels stay readable
 LEFT, RIGHT, TOP, BOTTOM = 32, 4, 12, 30
@@ -66,7 +68,7 @@ def stacked_bars(columns: list[str], series: dict[str, list[int]], *, none_label
     rest = [n for n in ranked if n not in colors and n != none_label]
     stacks = [(name, series[name], colors[name]) for name in named]
     if rest:
-        stacks.append(("other", [sum(series[n][i] for n in rest) for i in range(len(columns))], OTHER_COLOR))
+        stacks.append((gettext("other"), [sum(series[n][i] for n in rest) for i in range(len(columns))], OTHER_COLOR))
     if none_label in series:
         stacks.append((none_label, series[none_label], NONE_COLOR))
     top = _nice_top(max((sum(s[1][i] for s in stacks) for i in range(len(columns))), default=0))
@@ -87,7 +89,8 @@ def _segments(columns: list[str], stacks: list[tuple[str, list[int], str]], top:
             if values[i]:
                 height = values[i] * scale
                 y -= height
-                title = f"{column}: {name}, {values[i]} question{'s' if values[i] != 1 else ''}"
+                title = ngettext("%(column)s: %(name)s, %(num)d question", "%(column)s: %(name)s, %(num)d questions",
+                                 values[i], column=column, name=name)
                 segments.append(Segment(LEFT + i * slot + slot * 0.2, round(y, 2), round(slot * 0.6, 2),
                                         round(height, 2), color, title))
     return segments

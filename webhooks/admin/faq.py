@@ -7,17 +7,23 @@ import os
 from dataclasses import dataclass
 
 from flask import render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as N_
 
 from bot.answers.knowledge import LANGUAGES, PRIORITY_CLASSES, FaqFileError, KnowledgeBase
 from bot.answers.loading import load_knowledge_base
 from bot.answers.responder import Answer, Responder, reply_values
 from bot.config import Settings
 from webhooks.admin.blueprint import bp
+from webhooks.admin.words import confidence_label, intent_label
 from webhooks.services import services
 
 MAX_TRIAL_CHARS = 2000
-LANGUAGE_LABELS = {"en": "English", "es": "Spanish", "mixed": "English and Spanish (answered in Spanish)"}
+LANGUAGE_LABELS = {"en": N_("English"), "es": N_("Spanish"), "mixed": N_("English and Spanish (answered in Spanish)")}
 PRIORITY_LABELS = {number: name for name, number in PRIORITY_CLASSES.items()}
+# The ranks of bot/answers/knowledge.py's PRIORITY_CLASSES, in words.
+RANK_LABELS = {"urgent": N_("urgent"), "cost": N_("cost"), "legal": N_("legal"), "practical": N_("practical"),
+               "consultation": N_("consultation"), "contact": N_("contact"), "resource": N_("resource")}
 
 
 @dataclass(frozen=True)
@@ -26,8 +32,8 @@ class Trial:
 
     text: str
     language: str
-    intent: str | None
-    confidence: float
+    intent: str | None  # in words
+    confidence: str  # high, medium or low
     reply: str | None
     sensitive: list[str]
     urgent: bool
@@ -53,11 +59,11 @@ def _trial(answer: Answer) -> Trial:
     """The worker's own verdict (`Responder.answer`), worded for the page."""
     return Trial(
         text=answer.text,
-        language=LANGUAGE_LABELS.get(answer.language, answer.language),
-        intent=answer.intent,
-        confidence=answer.confidence,
+        language=str(LANGUAGE_LABELS.get(answer.language, answer.language)),
+        intent=intent_label(answer.intent) or None,
+        confidence=confidence_label(answer.confidence),
         reply=answer.reply,
-        sensitive=[kind.replace("_", " ") for kind in answer.pii],
+        sensitive=[_sensitive(kind) for kind in answer.pii],
         urgent=answer.urgent,
     )
 
@@ -69,17 +75,25 @@ def _intents(kb: KnowledgeBase, values: dict[str, str]) -> list[dict]:
         replies = {}
         for language in LANGUAGES:
             try:
-                replies[LANGUAGE_LABELS[language]] = kb.render(intent.name, language, values)
+                replies[str(LANGUAGE_LABELS[language])] = kb.render(intent.name, language, values)
             except (KeyError, ValueError) as exc:
-                replies[LANGUAGE_LABELS[language]] = f"(cannot be written: {exc})"
+                replies[str(LANGUAGE_LABELS[language])] = _("(cannot be written: %(reason)s)", reason=exc)
+        rank = PRIORITY_LABELS.get(intent.priority, str(intent.priority))
         rows.append({
             "name": intent.name,
-            "rank": PRIORITY_LABELS.get(intent.priority, str(intent.priority)),
+            "label": intent_label(intent.name),
+            "rank": str(RANK_LABELS.get(rank, rank)),
             "public_reply": intent.public_reply,
             "replies": replies,
-            "triggers": {LANGUAGE_LABELS.get(lang, lang): phrases for lang, phrases in intent.triggers.items()},
+            "triggers": {str(LANGUAGE_LABELS.get(lang, lang)): phrases for lang, phrases in intent.triggers.items()},
         })
     return rows
+
+
+def _sensitive(kind: str) -> str:
+    # The queue's words for the same kinds of personal data; imported here to keep one list.
+    from webhooks.admin.queue import SENSITIVE_LABELS
+    return str(SENSITIVE_LABELS.get(kind, kind.replace("_", " ")))
 
 
 def _responder(settings: Settings) -> Responder:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import time
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from webhooks.admin.blueprint import bp
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
@@ -23,16 +26,16 @@ def duration(seconds: float | None) -> str:
         hours, minutes = divmod(seconds // MINUTE, 60)
         return f"{hours} h" + (f" {minutes} min" if minutes else "")
     days, hours = divmod(seconds // HOUR, 24)
-    return f"{days} day{'s' if days != 1 else ''}" + (f" {hours} h" if hours else "")
+    return ngettext("%(num)d day", "%(num)d days", days) + (f" {hours} h" if hours else "")
 
 
 @bp.app_template_filter("time_left")
 def time_left(deadline: float | None, now: float | None = None) -> str:
     """How long until Meta stops accepting a reply: '5 h 10 min left', 'deadline passed', or 'no deadline'."""
     if deadline is None:
-        return "no deadline"
+        return _("no deadline")
     left = deadline - (time.time() if now is None else now)
-    return "deadline passed" if left <= 0 else f"{duration(left)} left"
+    return _("deadline passed") if left <= 0 else _("%(duration)s left", duration=duration(left))
 
 
 def sentence(text: str) -> str:

@@ -9,6 +9,8 @@ import time
 from dataclasses import asdict
 
 from flask import flash, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext, ngettext
 
 from bot.config import DEMO_FEED
 from bot.notify.admin_email import email_configured
@@ -22,8 +24,9 @@ from webhooks.services import services
 
 RECENT_CALLS = 20
 RECENT_FAILURES = 10
-JOB_LABELS = {"page_post": "Page post", "private_reply": "Private reply", "comment_reply": "Public reply",
-              "messenger_reply": "Messenger answer", "hide_comment": "Hiding a comment"}
+JOB_LABELS = {"page_post": lazy_gettext("Page post"), "private_reply": lazy_gettext("Private reply"),
+              "comment_reply": lazy_gettext("Public reply"), "messenger_reply": lazy_gettext("Messenger answer"),
+              "hide_comment": lazy_gettext("Hiding a comment")}
 
 
 @bp.get("/health")
@@ -47,7 +50,8 @@ def check_now():
     """Run the checks now (token, scopes, webhook subscription, feed) and store the result."""
     checks = run_checks(services().settings, services().store, actor())
     problems = checks.problems
-    flash(f"Checked: {problems} problem{'s' if problems != 1 else ''} found." if problems else "Checked: all good.",
+    flash(ngettext("Checked: %(num)d problem found.", "Checked: %(num)d problems found.", problems) if problems
+          else _("Checked: all good."),
           "error" if problems else "message")
     return back()
 
@@ -62,12 +66,12 @@ def _failure(job: OutboxJob) -> dict:
     """A failed job as the page lists it, with where to act on it."""
     payload = job.payload
     if "entry_id" in payload:
-        subject, link = f"blog entry {payload['entry_id']}", ("admin.posts", {})
+        subject, link = _("blog entry %(id)s", id=payload["entry_id"]), ("admin.posts", {})
     elif "reply_id" in payload:
-        subject, link = f"reply {payload['reply_id']}", ("admin.queue", {"show": "failed"})
+        subject, link = _("reply %(id)s", id=payload["reply_id"]), ("admin.queue", {"show": "failed"})
     else:
-        subject, link = f"question {payload.get('question_id', '?')}", ("admin.queue", {"show": "all"})
-    return {"kind": JOB_LABELS.get(job.kind, job.kind), "subject": subject, "error": job.last_error,
+        subject, link = _("question %(id)s", id=payload.get("question_id", "?")), ("admin.queue", {"show": "all"})
+    return {"kind": str(JOB_LABELS.get(job.kind, job.kind)), "subject": subject, "error": job.last_error,
             "status": job.status, "at": job.finished_at or job.updated_at, "link": link}
 
 
@@ -75,16 +79,16 @@ def call_kind(call: GraphCall) -> str:
     """What a recorded Graph call would have done, in words."""
     params, path = call.params, call.path
     if path.endswith("/messages"):
-        return "Private reply" if "comment_id" in (params.get("recipient") or {}) else "Messenger answer"
+        return _("Private reply") if "comment_id" in (params.get("recipient") or {}) else _("Messenger answer")
     if path.endswith("/feed"):
-        return "Page post"
+        return _("Page post")
     if path.endswith("/comments"):
-        return "Public reply"
+        return _("Public reply")
     if path.endswith("/subscribed_apps"):
-        return "Webhook subscription"
-    return "Hide comment" if "is_hidden" in params else call.method
+        return _("Webhook subscription")
+    return _("Hide comment") if "is_hidden" in params else call.method
 
 
 def _feed_name(url: str) -> str:
     """The feed's address, or a name for the demo feed that ships with groupbot (not a local path)."""
-    return "the demo feed bundled with groupbot" if url == str(DEMO_FEED) else url
+    return _("the demo feed bundled with groupbot") if url == str(DEMO_FEED) else url

@@ -9,6 +9,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import render_template, request, url_for
+from flask_babel import gettext as _
 
 from bot.blog import group_drafts
 from bot.blog.entries import list_posts
@@ -33,7 +34,7 @@ def approve_post(entry_id: int):
     """Publish an entry that waits for approval (PAGE_POST_APPROVAL=1) on the Page."""
     def approve() -> None:
         approve_page_post(services().store, entry_id, actor())
-    return run(approve, "Post approved; it is being published on the Page.")
+    return run(approve, _("Post approved; it is being published on the Page."))
 
 
 @bp.post("/posts/<int:entry_id>/retry")
@@ -41,7 +42,7 @@ def retry_post(entry_id: int):
     """Try a failed Page post again (the Page is checked first, so it is never posted twice)."""
     def retry() -> None:
         retry_page_post(services().store, entry_id, actor())
-    return run(retry, "The Page post is being tried again.")
+    return run(retry, _("The Page post is being tried again."))
 
 
 @bp.post("/posts/<int:entry_id>/group-posted")
@@ -54,14 +55,14 @@ def mark_group_posted(entry_id: int):
 
     def mark() -> None:
         mark_posted(services().store, entry_id, actor(), url or None)
-    return run(mark, "Marked as posted in the Group.")
+    return run(mark, _("Marked as posted in the Group."))
 
 
 def group_post_url_problem(url: str) -> str | None:
     """Why ``url`` cannot be a Group post's address (one sentence), or None; empty is allowed."""
     if url and group_drafts.group_post_url_problem(url):
-        return ("That is not a Facebook address. Paste the Group post's link, for example "
-                "https://www.facebook.com/groups/…/posts/…, or leave the box empty.")
+        return _("That is not a Facebook address. Paste the Group post's link, for example "
+                 "https://www.facebook.com/groups/…/posts/…, or leave the box empty.")
     return None
 
 

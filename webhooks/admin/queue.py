@@ -10,23 +10,27 @@ import time
 from dataclasses import asdict, dataclass
 
 from flask import abort, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as N_
 
 from bot.store.dashboard import QueueItem
 from bot.store.replies import Reply
 from webhooks.admin.blueprint import bp, page_number
 from webhooks.admin.formatting import sentence
+from webhooks.admin.words import intent_label
 from webhooks.services import services
 
 PAGE_SIZE = 50
 RECENT_SECONDS = 3600
 IN_FLIGHT = ("approved", "sending")
-SOURCE_LABELS = {"page_comment": "Page comment", "group_comment": "Group comment", "messenger": "Messenger"}
-CHANNEL_LABELS = {"private_reply": "private reply in Messenger", "comment_reply": "public reply under the comment",
-                  "messenger": "Messenger answer"}
-LANGUAGE_LABELS = {"en": "English", "es": "Spanish", "mixed": "English and Spanish"}
-SENSITIVE_LABELS = {"a_number": "A-number", "receipt_number": "USCIS receipt number", "ssn": "Social Security number",
-                    "date_of_birth": "date of birth", "passport": "passport number", "address": "home address",
-                    "phone": "phone number", "case_details": "case details"}
+SOURCE_LABELS = {"page_comment": N_("Page comment"), "group_comment": N_("Group comment"), "messenger": N_("Messenger")}
+CHANNEL_LABELS = {"private_reply": N_("private reply in Messenger"),
+                  "comment_reply": N_("public reply under the comment"), "messenger": N_("Messenger answer")}
+LANGUAGE_LABELS = {"en": N_("English"), "es": N_("Spanish"), "mixed": N_("English and Spanish")}
+SENSITIVE_LABELS = {"a_number": N_("A-number"), "receipt_number": N_("USCIS receipt number"),
+                    "ssn": N_("Social Security number"), "date_of_birth": N_("date of birth"),
+                    "passport": N_("passport number"), "address": N_("home address"), "phone": N_("phone number"),
+                    "case_details": N_("case details")}
 
 
 @dataclass(frozen=True)
@@ -39,10 +43,10 @@ class Tab:
 
 
 TABS = (
-    Tab("pending", "Pending", "Nothing waits for you. New questions appear here as members write."),
-    Tab("sent", "Sent", "No reply has been sent yet."),
-    Tab("failed", "Failed", "No reply failed or expired."),
-    Tab("all", "All", "No questions yet. They appear here as members comment or write to the Page."),
+    Tab("pending", N_("Pending"), N_("Nothing waits for you. New questions appear here as members write.")),
+    Tab("sent", N_("Sent"), N_("No reply has been sent yet.")),
+    Tab("failed", N_("Failed"), N_("No reply failed or expired.")),
+    Tab("all", N_("All"), N_("No questions yet. They appear here as members comment or write to the Page.")),
 )
 
 
@@ -74,11 +78,11 @@ def present(row: QueueItem) -> dict:
     """A queue row with the words the page shows for it."""
     return {
         **asdict(row),
-        "source_label": SOURCE_LABELS.get(row.source, row.source),
-        "channel_label": CHANNEL_LABELS.get(row.channel, row.channel),
+        "source_label": str(SOURCE_LABELS.get(row.source, row.source)),
+        "channel_label": str(CHANNEL_LABELS.get(row.channel, row.channel or "")),
         "language_label": _language(row.question_language or row.language),
-        "intent_label": (row.intent or row.question_intent or "").replace("_", " "),
-        "sensitive": [SENSITIVE_LABELS.get(kind, kind.replace("_", " ")) for kind in row.pii],
+        "intent_label": intent_label(row.intent or row.question_intent),
+        "sensitive": [str(SENSITIVE_LABELS.get(kind, kind.replace("_", " "))) for kind in row.pii],
         "in_flight": row.status in IN_FLIGHT,
         "status_line": status_line(row) if row.reply_id else _question_line(row),
     }
@@ -88,27 +92,34 @@ def status_line(reply: Reply | QueueItem) -> str:
     """Where a reply stands, in one sentence (Meta's message included for a failure)."""
     status, error = reply.status, reply.error
     if status == "sent":
-        by = "automatically" if reply.approved_by == "auto-approve" else f"approved by {reply.approved_by}"
-        return f"Sent ({by})." + (f" {sentence(error)}" if error else "")
-    lines = {
-        "pending": "Waiting for approval.",
-        "approved": f"Approved by {reply.approved_by}; sending…",
-        "sending": "Sending…" + (f" {sentence(error)}" if error else ""),
-        "failed": f"Failed. Meta said: {error}",
-        "expired": f"Expired: {error}" if error else "Expired: Meta's window for this reply closed.",
-        "rejected": "Rejected; nothing was sent.",
-        "cancelled": f"Cancelled: {error}" if error else "Cancelled; nothing was sent.",
-    }
-    return lines.get(status, status)
+        line = (_("Sent (automatically).") if reply.approved_by == "auto-approve"
+                else _("Sent (approved by %(admin)s).", admin=reply.approved_by))
+        return line + (f" {sentence(error)}" if error else "")
+    # Meta's and the core's own words (``error``) are shown as they are: they are not in the catalog.
+    if status == "pending":
+        return _("Waiting for approval.")
+    if status == "approved":
+        return _("Approved by %(admin)s; sending…", admin=reply.approved_by)
+    if status == "sending":
+        return _("Sending…") + (f" {sentence(error)}" if error else "")
+    if status == "failed":
+        return _("Failed. Meta said: %(error)s", error=error)
+    if status == "expired":
+        return _("Expired: %(error)s", error=error) if error else _("Expired: Meta's window for this reply closed.")
+    if status == "rejected":
+        return _("Rejected; nothing was sent.")
+    if status == "cancelled":
+        return _("Cancelled: %(error)s", error=error) if error else _("Cancelled; nothing was sent.")
+    return status
 
 
 def _question_line(row: QueueItem) -> str:
     if row.question_status == "removed":
-        return "Removed by the member or by Meta; no reply."
+        return _("Removed by the member or by Meta; no reply.")
     if row.question_status == "new":
-        return "Not read by the bot yet."
-    return "No reply suggested: the FAQ has no answer for this, and when unsure the bot says nothing."
+        return _("Not read by the bot yet.")
+    return _("No reply suggested: the FAQ has no answer for this, and when unsure the bot says nothing.")
 
 
 def _language(code: str | None) -> str:
-    return LANGUAGE_LABELS.get(code or "", code or "not known yet")
+    return str(LANGUAGE_LABELS.get(code or "", code or _("not known yet")))

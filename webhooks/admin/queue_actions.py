@@ -7,6 +7,7 @@ state and writes the audit entry; the admin lands back on the page, with a messa
 from __future__ import annotations
 
 from flask import request
+from flask_babel import gettext as _
 
 from bot.replies import review
 from bot.replies.moderation import hide_comment as hide_page_comment
@@ -22,25 +23,25 @@ def approve_reply(reply_id: int):
     if text is not None:
         text = text.replace("\r\n", "\n")  # browsers send a text area's line breaks as CRLF
     return run(lambda: review.approve_reply(services().store, reply_id, actor(), text),
-               f"Reply {reply_id} approved; it is being sent.")
+               _("Reply %(id)d approved; it is being sent.", id=reply_id))
 
 
 @bp.post("/replies/<int:reply_id>/reject")
 def reject_reply(reply_id: int):
     """Decide that a suggested reply is not sent."""
     return run(lambda: review.reject_reply(services().store, reply_id, actor()),
-               f"Reply {reply_id} rejected; nothing will be sent.")
+               _("Reply %(id)d rejected; nothing will be sent.", id=reply_id))
 
 
 @bp.post("/replies/<int:reply_id>/retry")
 def retry_reply(reply_id: int):
     """Try a failed reply again (Meta is checked first, so it never goes out twice)."""
     return run(lambda: review.retry_reply(services().store, reply_id, actor()),
-               f"Reply {reply_id} is being tried again.")
+               _("Reply %(id)d is being tried again.", id=reply_id))
 
 
 @bp.post("/questions/<int:question_id>/hide")
 def hide_comment(question_id: int):
     """Hide a member's Page comment that shows personal data."""
     return run(lambda: hide_page_comment(services().store, question_id, actor()),
-               "The comment is being hidden on the Page.")
+               _("The comment is being hidden on the Page."))

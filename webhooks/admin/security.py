@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask, Response, render_template, request
+from flask_babel import lazy_gettext as N_
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -21,6 +22,16 @@ CONTENT_SECURITY_POLICY = (
 CSRF_EXEMPT_PREFIX = "/webhooks/"
 
 csrf = CSRFProtect()
+# Flask-WTF's reasons, worded in the dashboard's language; a reason not listed is shown as it comes.
+CSRF_REASONS = {
+    "The CSRF token is missing.": N_("The form's security token is missing."),
+    "The CSRF session token is missing.": N_("The session's security token is missing."),
+    "The CSRF token has expired.": N_("The form's security token has expired."),
+    "The CSRF token is invalid.": N_("The form's security token is not valid."),
+    "The CSRF tokens do not match.": N_("The form's security token does not match this session."),
+    "The referrer header is missing.": N_("The browser did not say which page sent the form."),
+    "The referrer does not match the host.": N_("The form was sent from another site."),
+}
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -65,4 +76,5 @@ def _security_headers(response: Response) -> Response:
 
 
 def _csrf_refused(error: CSRFError):
-    return render_template("admin/refused.html", reason=error.description), 400
+    reason = CSRF_REASONS.get(error.description, error.description)
+    return render_template("admin/refused.html", reason=reason), 400

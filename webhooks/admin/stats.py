@@ -8,17 +8,22 @@ from __future__ import annotations
 import bisect
 import statistics
 import time
+from datetime import datetime, timezone
 
+from babel.dates import format_date
 from flask import render_template
+from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from webhooks.admin.blueprint import bp
 from webhooks.admin.chart import NARROW, WIDE, stacked_bars
+from webhooks.admin.words import intent_label
 from webhooks.services import services
 
 WEEKS = 8
 WEEK = 7 * 86400
 MONDAY_OFFSET = 4 * 86400  # 1970-01-01 was a Thursday; the 5th, a Monday
-NO_ANSWER = "no FAQ answer"
+NO_ANSWER = "no FAQ answer"  # the key of questions the FAQ had no answer for; shown in the page's language
 
 
 @bp.get("/stats")
@@ -26,7 +31,9 @@ def stats():
     """The last eight weeks (Monday to Sunday, UTC), the current one last."""
     weeks = week_starts(time.time(), WEEKS)
     store = services().store
-    counts = intents_per_week(store.dashboard.question_intents_since(weeks[0]), weeks)
+    no_answer = _("no FAQ answer")
+    counts = {no_answer if intent == NO_ANSWER else intent_label(intent): values
+              for intent, values in intents_per_week(store.dashboard.question_intents_since(weeks[0]), weeks).items()}
     waits = waits_per_week(store.dashboard.reply_times_since(weeks[0]), weeks)
     labels = [week_label(start) for start in weeks]
     every_wait = [wait for week in waits for wait in week]
@@ -34,7 +41,7 @@ def stats():
         "admin/stats.html", labels=labels, counts=counts, totals=[sum(c) for c in zip(*counts.values())],
         medians=[statistics.median(w) if w else None for w in waits], replies=[len(w) for w in waits],
         overall=statistics.median(every_wait) if every_wait else None, answered=len(every_wait),
-        charts={size: stacked_bars(labels, counts, none_label=NO_ANSWER, size=dims)
+        charts={size: stacked_bars(labels, counts, none_label=no_answer, size=dims)
                 for size, dims in (("wide", WIDE), ("narrow", NARROW))} if counts else None,
     )
 
@@ -46,16 +53,17 @@ def week_starts(now: float, weeks: int) -> list[float]:
 
 
 def week_label(start: float) -> str:
-    """'Week of Mar 3'-style label, shortened to 'Mar 3'."""
-    day = time.gmtime(start)
-    return f"{time.strftime('%b', day)} {day.tm_mday}"
+    """'Week of Mar 3'-style label, shortened to 'Mar 3' ('3 mar' in Spanish)."""
+    day = datetime.fromtimestamp(start, timezone.utc).date()
+    locale = str(get_locale() or "en")
+    return format_date(day, "d MMM" if locale == "es" else "MMM d", locale=locale)
 
 
 def intents_per_week(questions: list[tuple[float, str | None]], weeks: list[float]) -> dict[str, list[int]]:
     """Questions per intent (``NO_ANSWER`` when the FAQ had none) per week, biggest intent first."""
     counts: dict[str, list[int]] = {}
     for received_at, intent in questions:
-        label = intent.replace("_", " ") if intent else NO_ANSWER
+        label = intent or NO_ANSWER
         counts.setdefault(label, [0] * len(weeks))[_week_index(received_at, weeks)] += 1
     return dict(sorted(counts.items(), key=lambda item: (item[0] == NO_ANSWER, -sum(item[1]), item[0])))
 

@@ -2,8 +2,11 @@
 "use strict";
 
 // Stored times (UTC on the page) in the reader's own time zone; the UTC text stays as a tooltip.
+// Worded in the page's language, in the browser's regional variant of it when it has one (es-MX).
 document.addEventListener("DOMContentLoaded", () => {
-  const format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  const language = document.documentElement.lang;
+  const locale = navigator.languages.find((tag) => tag.split("-")[0] === language) || language || undefined;
+  const format = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" });
   for (const element of document.querySelectorAll("time[datetime]")) {
     const moment = new Date(element.getAttribute("datetime"));
     if (Number.isNaN(moment.getTime())) continue;
@@ -14,6 +17,7 @@ document.addEventListener("DOMContentLoaded", () => {
 
 // "Copy text" on a Group draft. Without clipboard access the draft's box is selected for
 // copying by hand; without JavaScript the button stays hidden and the box is still there.
+// What it says comes from the button's data-copied and data-copy-failed, in the page's language.
 document.addEventListener("DOMContentLoaded", () => {
   for (const button of document.querySelectorAll("button[data-copy]")) {
     const source = document.getElementById(button.dataset.copy);
@@ -22,9 +26,7 @@ document.addEventListener("DOMContentLoaded", () => {
     button.hidden = false;
     button.addEventListener("click", async () => {
       status.textContent = "";
-      status.textContent = (await copyText(source))
-        ? "Copied"
-        : "Select the text above and copy it (Ctrl+C, or press and hold on a phone).";
+      status.textContent = (await copyText(source)) ? button.dataset.copied : button.dataset.copyFailed;
     });
   }
 });
