@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import time
 
 from bot.cli.common import CommandFailed, add_command, open_store, printable
 from bot.config import Settings
 from bot.meta.connect import build_graph
 from bot.meta.errors import GraphError
 from bot.meta.subscription import WEBHOOK_FIELDS, subscribe_page
+from bot.ops.clock import confirm_clock
 from bot.ops.doctor import examine
 
 _MARKS = {"ok": "ok     ", "note": "note   ", "problem": "PROBLEM"}
@@ -17,6 +19,8 @@ _MARKS = {"ok": "ok     ", "note": "note   ", "problem": "PROBLEM"}
 def register(commands) -> None:
     """Add this module's subcommands."""
     add_command(commands, "doctor", cmd_doctor, "check settings, database, feed, token, scopes and Page subscription")
+    add_command(commands, "confirm-clock", cmd_confirm_clock,
+                "after a clock jump: confirm the server's time is right, resuming retention purge and reply expiry")
     add_command(commands, "subscribe", cmd_subscribe, f"subscribe the Page's webhooks ({', '.join(WEBHOOK_FIELDS)})")
 
 
@@ -38,6 +42,22 @@ def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
     problems = sum(f.level == "problem" for f in findings)
     print(f"{problems} problem(s)" if problems else "no problems found")
     return 1 if problems else 0
+
+
+def cmd_confirm_clock(settings: Settings, args: argparse.Namespace) -> int:
+    """Lift the pause a clock jump put on destructive upkeep (audited)."""
+    store = open_store(settings)
+    try:
+        now = time.time()
+        lifted = confirm_clock(store, "command line", now)
+    finally:
+        store.close()
+    if lifted is None:
+        print("the clock was not in doubt; nothing to confirm")
+    else:
+        print(f"confirmed {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(now))} as the time; "
+              "retention purge and reply expiry resume")
+    return 0
 
 
 def cmd_subscribe(settings: Settings, args: argparse.Namespace) -> int:

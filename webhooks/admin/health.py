@@ -11,6 +11,7 @@ from dataclasses import asdict
 from flask import flash, render_template
 
 from bot.config import DEMO_FEED
+from bot.ops.clock import confirm_clock, current_jump
 from bot.outbox.pause import current_pause, held_until, token_fingerprint
 from bot.store.graph_calls import GraphCall
 from bot.store.outbox import OutboxJob
@@ -32,6 +33,7 @@ def health():
     pause = current_pause(store)
     return render_template(
         "admin/health.html", settings=settings, checks=stored_checks(store), pause=pause, now=now,
+        clock_jump=current_jump(store),
         pause_lifts=bool(pause) and pause.token_fingerprint != token_fingerprint(settings.page_token),
         held_until=held_until(store, now), counts=store.jobs.counts(), feed_name=_feed_name(settings.blog_feed_url),
         feed=store.blog.feed_state(settings.blog_feed_url) if settings.blog_feed_url else None,
@@ -48,6 +50,14 @@ def check_now():
     problems = checks.problems
     flash(f"Checked: {problems} problem{'s' if problems != 1 else ''} found." if problems else "Checked: all good.",
           "error" if problems else "message")
+    return back()
+
+
+@bp.post("/health/confirm-clock")
+def confirm_clock_now():
+    """An admin confirms the server's time after a clock jump: retention purge and reply expiry resume."""
+    lifted = confirm_clock(services().store, actor(), time.time())
+    flash("Clock confirmed: purge and expiry resume." if lifted else "The clock was not in doubt.", "message")
     return back()
 
 
