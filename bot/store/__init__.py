@@ -15,6 +15,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Iterator
@@ -39,6 +40,9 @@ __all__ = ["Delivery", "NewQuestion", "Store", "MIGRATIONS_DIR", "private_folder
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The database holds members' messages: only groupbot's own user may read it, whatever the umask.
 PRIVATE_UMASK = 0o077
+BUSY_TIMEOUT_MS = 30000
+# How often (in SQLite virtual-machine steps) a transaction with a deadline checks the time.
+DEADLINE_CHECK_STEPS = 1000
 log = logging.getLogger(__name__)
 
 
@@ -126,7 +130,7 @@ class Store:
         # NORMAL: survives any crash of groupbot itself, not of the machine; much less CPU.
         conn.execute(f"PRAGMA synchronous={self._synchronous}")
         conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         with self._all_lock:
             self._all.append(conn)
         return conn
@@ -143,10 +147,42 @@ class Store:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
+                conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                # Also when COMMIT itself failed (disk full): never leave the connection inside a transaction.
+                _roll_back(conn)
                 raise
-            conn.execute("COMMIT")
+
+    @contextmanager
+    def transaction_within(self, seconds: float) -> Iterator[sqlite3.Connection]:
+        """A write transaction that gives up after ``seconds`` (raising sqlite3.OperationalError) instead of waiting.
+
+        For callers with someone waiting on the answer: the other writers of this process, another process's
+        lock (a busy timeout) and the statements themselves (a progress check) all count against the time.
+        The final flush to disk cannot be interrupted.
+        """
+        deadline = time.monotonic() + seconds
+        conn = self.conn
+        if not self._write_lock.acquire(timeout=max(seconds, 0.0)):
+            raise sqlite3.OperationalError("database is locked (another writer in this process)")
+        try:
+            left_ms = max(int((deadline - time.monotonic()) * 1000), 0)
+            conn.execute(f"PRAGMA busy_timeout={left_ms}")
+            conn.set_progress_handler(lambda: time.monotonic() > deadline, DEADLINE_CHECK_STEPS)
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                    conn.set_progress_handler(None, 0)  # once written, let the commit finish
+                    conn.execute("COMMIT")
+                except BaseException:
+                    _roll_back(conn)
+                    raise
+            finally:
+                conn.set_progress_handler(None, 0)
+                conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        finally:
+            self._write_lock.release()
 
     @contextmanager
     def writing(self) -> Iterator[sqlite3.Connection]:
@@ -202,6 +238,14 @@ class Store:
             return True
         except sqlite3.Error:
             return False
+
+
+def _roll_back(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            log.warning("could not roll back a failed transaction")
 
 
 def _statements(script: str) -> Iterator[str]:
