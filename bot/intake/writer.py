@@ -174,6 +174,9 @@ class DeliveryWriter:
                 self._on_commit()
 
     def _commit(self, batch: list[_Pending], within: float) -> tuple[bool, str]:
+        problem = self._store.file_problem()
+        if problem:
+            return False, problem
         try:
             self._store.deliveries.insert([(p.body, p.received_at) for p in batch], within=within)
             return True, ""

@@ -41,6 +41,9 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The database holds members' messages: only groupbot's own user may read it, whatever the umask.
 PRIVATE_UMASK = 0o077
 BUSY_TIMEOUT_MS = 30000
+# /healthz waits this long for the write lock: a lock held longer keeps deliveries waiting past Meta's deadline.
+HEALTH_WRITE_SECONDS = 4.0
+HEALTH_PROBE_KEY = "health_probe"
 # How often (in SQLite virtual-machine steps) a transaction with a deadline checks the time.
 DEADLINE_CHECK_STEPS = 1000
 log = logging.getLogger(__name__)
@@ -90,6 +93,9 @@ class Store:
         # handler, which sleeps in steps of up to 100 ms; other processes still meet
         # the busy timeout.
         self._write_lock = threading.RLock()
+        # The file first opened: when the path later names another file (deleted, restored from a
+        # backup), writes here would go to a file nobody will ever open again.
+        self._opened_file: tuple[int, int] | None = None
         self.deliveries = Deliveries(self)
         self.questions = Questions(self)
         self.replies = Replies(self)
@@ -115,6 +121,9 @@ class Store:
         return conn
 
     def _connect(self) -> sqlite3.Connection:
+        if self._opened_file is not None and not self.path.exists():
+            # SQLite would create an empty file in its place, and answer from it as if nothing happened.
+            raise sqlite3.OperationalError("the database file was deleted")
         # SQLite gives a new -wal and -shm the database file's mode, so fixing the file's mode
         # first covers those made later by any process; the umask covers the files made now.
         self._private_files()
@@ -126,6 +135,9 @@ class Store:
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
         self._private_files()
+        if self._opened_file is None:
+            stat = os.stat(self.path)
+            self._opened_file = (stat.st_dev, stat.st_ino)
         # FULL (the default): every commit, so every 200 given to Meta, survives a power cut.
         # NORMAL: survives any crash of groupbot itself, not of the machine; much less CPU.
         conn.execute(f"PRAGMA synchronous={self._synchronous}")
@@ -215,6 +227,7 @@ class Store:
                     pass
             self._all.clear()
         self._local = threading.local()
+        self._opened_file = None
 
     def migrate(self, now: float) -> list[str]:
         """Apply the migrations not applied yet, each once, in name order (stamped `now`); returns their names."""
@@ -230,6 +243,38 @@ class Store:
                 conn.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", (path.name, now))
                 applied.append(path.name)
         return applied
+
+    def file_problem(self) -> str | None:
+        """Why the database file on disk is not the one this store writes to (gone, replaced, read-only), or None."""
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            return "the database file was deleted; writes would be lost at restart"
+        except OSError as exc:
+            return f"the database file cannot be examined: {exc.strerror}"
+        if self._opened_file is not None and (stat.st_dev, stat.st_ino) != self._opened_file:
+            return "the database file was replaced; writes would go to the old one (restart groupbot)"
+        if not os.access(self.path, os.W_OK):
+            return "the database file is read-only"
+        return None
+
+    def health(self, now: float) -> str | None:
+        """Why the database cannot take writes now, or None: the file is still ours and a one-row write commits."""
+        if self._opened_file is None and not self.ping():  # the first connection records the file that is ours
+            return "the database does not answer"
+        problem = self.file_problem()
+        if problem:
+            return problem
+        if not self.ping():
+            return "the database does not answer"
+        try:
+            with self.transaction_within(HEALTH_WRITE_SECONDS):
+                self.state.set(HEALTH_PROBE_KEY, "ok", now)
+        except sqlite3.Error as exc:
+            if "locked" in str(exc) or "interrupted" in str(exc):
+                return f"the database is locked by another writer for more than {HEALTH_WRITE_SECONDS:g} s"
+            return f"the database refuses writes: {exc}"
+        return None
 
     def ping(self) -> bool:
         """True when the database answers a trivial query."""

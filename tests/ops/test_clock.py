@@ -3,13 +3,17 @@ an admin confirms the time."""
 
 from __future__ import annotations
 
+import re
 import time
 
+from bot.accounts import admins
+from bot.config import Settings
 from bot.ops.clock import current_jump, record_jump
 from bot.runtime.assemble import assemble
 from bot.runtime.worker import Job, Worker
 from bot.store import Store
 from tests.support.groupbot import db_path, run_cli
+from webhooks import create_app
 from tests.support.replies import comment
 
 DAY = 86400.0
@@ -80,7 +84,7 @@ def test_a_clock_jumped_100_days_ahead_purges_and_expires_nothing_until_confirme
     assert desk.store.questions.triaged()[0].text == ""
 
 
-def test_doctor_and_the_health_page_say_why_upkeep_is_paused(server, server_env, workdir):
+def test_doctor_says_why_upkeep_is_paused(server, server_env, workdir):
     store = Store(db_path(server_env))
     try:
         record_jump(store, time.time() - 100 * DAY, time.time())
@@ -92,3 +96,27 @@ def test_doctor_and_the_health_page_say_why_upkeep_is_paused(server, server_env,
     assert checked.returncode == 1
     assert "PROBLEM clock: the clock jumped 100.0 days forward" in checked.stdout
     assert "groupbot confirm-clock" in checked.stdout
+
+
+def test_the_health_page_shows_the_pause_and_an_admin_confirms_the_time_there(tmp_path, base_env):
+    app = create_app(Settings.from_env(base_env(tmp_path / "var"), env_file=None))
+    store = app.extensions["groupbot"].store
+    admins.add_admin(store, "ana@example.com", "Mar-Azul 2024 casa", actor="test")
+    record_jump(store, time.time() - 100 * DAY, time.time())
+    client = app.test_client()
+    login = client.get("/admin/login").text
+    client.post("/admin/login", data={"email": "ana@example.com", "password": "Mar-Azul 2024 casa",
+                                      "csrf_token": csrf_token(login)})
+
+    page = client.get("/admin/health").text
+    assert "Upkeep paused: the clock jumped 100.0 days forward" in page
+    client.post("/admin/health/confirm-clock", data={"csrf_token": csrf_token(page), "back": "/admin/health"})
+
+    assert "Upkeep paused" not in client.get("/admin/health").text
+    assert current_jump(store) is None
+    entry = store.audit.newest(1)[0]
+    assert (entry.actor, entry.action) == ("ana@example.com", "confirm-clock")
+
+
+def csrf_token(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
