@@ -41,6 +41,8 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The database holds members' messages: only groupbot's own user may read it, whatever the umask.
 PRIVATE_UMASK = 0o077
 BUSY_TIMEOUT_MS = 30000
+# After a checkpoint, the WAL file is cut back to this size instead of keeping its largest.
+JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
 # /healthz waits this long for the write lock: a lock held longer keeps deliveries waiting past Meta's deadline.
 HEALTH_WRITE_SECONDS = 4.0
 HEALTH_PROBE_KEY = "health_probe"
@@ -133,7 +135,11 @@ class Store:
             # a transaction behind our back.
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
+            if conn.execute("PRAGMA page_count").fetchone()[0] == 0:
+                # Only possible before the first table: lets a purge give its space back (Retention.reclaim_space).
+                conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
             conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT_BYTES}")
         self._private_files()
         if self._opened_file is None:
             stat = os.stat(self.path)
