@@ -27,9 +27,8 @@ JUMP_BOUND_SECONDS = 86400.0
 class ClockJump:
     """A forward jump of the wall clock, seen by the worker and not yet confirmed by an admin."""
 
-    before: float
-    after: float
-    seen_at: float
+    before: float  # the last wall time the worker trusted
+    after: float  # the wall time it saw next
 
     @property
     def reason(self) -> str:
@@ -56,10 +55,10 @@ def current_jump(store: Store) -> ClockJump | None:
         return None
     try:
         data = json.loads(raw)
-        return ClockJump(float(data["before"]), float(data["after"]), float(data["after"]))
+        return ClockJump(float(data["before"]), float(data["after"]))
     except (ValueError, KeyError, TypeError):
         # Unreadable: stay paused rather than purge on a clock nobody checked.
-        return ClockJump(0.0, 0.0, 0.0)
+        return ClockJump(0.0, 0.0)
 
 
 def confirm_clock(store: Store, actor: str, now: float) -> ClockJump | None:
