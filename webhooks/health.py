@@ -1,4 +1,6 @@
-"""``/healthz`` for load balancers and uptime checks."""
+"""``/healthz`` for load balancers and uptime checks: can groupbot take a delivery now?"""
+
+import time
 
 from flask import Blueprint, jsonify
 
@@ -9,7 +11,8 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz():
-    """200 when the database answers, 503 otherwise."""
-    if services().store.ping():
+    """200 when the database file is still ours and takes a write in time; 503 with the reason otherwise."""
+    problem = services().store.health(time.time())
+    if problem is None:
         return jsonify(status="ok")
-    return jsonify(status="database unavailable"), 503
+    return jsonify(status="unavailable", reason=problem), 503

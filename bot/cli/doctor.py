@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import time
 
 from bot.cli.common import CommandFailed, add_command, open_store, printable
 from bot.config import Settings
@@ -11,6 +12,7 @@ from bot.meta.connect import build_graph
 from bot.meta.errors import GraphError
 from bot.meta.subscription import WEBHOOK_FIELDS, subscribe_page
 from bot.notify.smtp import MailError, parse_smtp_url, send_email
+from bot.ops.clock import confirm_clock
 from bot.ops.doctor import examine
 
 _MARKS = {"ok": "ok     ", "note": "note   ", "problem": "PROBLEM"}
@@ -24,6 +26,8 @@ def register(commands) -> None:
     test_email = add_command(commands, "test-email", cmd_test_email,
                              "send a test e-mail through SMTP_URL to ADMIN_EMAILS (or --to)")
     test_email.add_argument("--to", metavar="ADDRESS", help="send it to this address instead of ADMIN_EMAILS")
+    add_command(commands, "confirm-clock", cmd_confirm_clock,
+                "after a clock jump: confirm the server's time is right, resuming retention purge and reply expiry")
     add_command(commands, "subscribe", cmd_subscribe, f"subscribe the Page's webhooks ({', '.join(WEBHOOK_FIELDS)})")
 
 
@@ -67,6 +71,22 @@ def cmd_test_email(settings: Settings, args: argparse.Namespace) -> int:
         raise CommandFailed(f"the test e-mail was not sent: {exc}") from None
     print(printable(f"the SMTP server at {where} accepted the test e-mail for {', '.join(recipients)}; "
                     "check that it arrives (and not in spam)"))
+    return 0
+
+
+def cmd_confirm_clock(settings: Settings, args: argparse.Namespace) -> int:
+    """Lift the pause a clock jump put on destructive upkeep (audited)."""
+    store = open_store(settings)
+    try:
+        now = time.time()
+        lifted = confirm_clock(store, "command line", now)
+    finally:
+        store.close()
+    if lifted is None:
+        print("the clock was not in doubt; nothing to confirm")
+    else:
+        print(f"confirmed {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(now))} as the time; "
+              "retention purge and reply expiry resume")
     return 0
 
 

@@ -14,6 +14,7 @@ from bot.meta.errors import GraphAuthError, GraphError
 from bot.meta.permissions import missing_permissions
 from bot.meta.subscription import WEBHOOK_FIELDS, missing_fields
 from bot.notify.smtp import MailError, check_login, parse_smtp_url
+from bot.ops.clock import current_jump
 from bot.outbox.pause import active_pause, held_until, token_fingerprint
 from bot.runtime.startup import check_faq
 from bot.store import Store
@@ -38,7 +39,7 @@ def examine(settings: Settings, store: Store, graph, *,
             fetch: Callable[..., FeedResult] = fetch_feed, now: float | None = None) -> list[Finding]:
     """Every check, in the order they are printed; Meta is not called in dry-run."""
     now = time.time() if now is None else now
-    return [_database(settings, store), _faq(settings), *_feed(settings, store, fetch),
+    return [_database(settings, store), *_clock(store), _faq(settings), *_feed(settings, store, fetch),
             *_sending(settings, store, now), *_email(settings, store), *_meta(settings, graph),
             *_websub(settings, store)]
 
@@ -85,6 +86,14 @@ def _database(settings: Settings, store: Store) -> Finding:
         return Finding("problem", "database", f"{settings.database_path} does not answer",
                        "check that DATA_DIR / DATABASE_URL point to a writable folder")
     return Finding("ok", "database", str(settings.database_path))
+
+
+def _clock(store: Store) -> list[Finding]:
+    jump = current_jump(store)
+    if jump is None:
+        return []
+    return [Finding("problem", "clock", jump.reason,
+                    "check the server's time (timedatectl), then run: groupbot confirm-clock")]
 
 
 def _feed(settings: Settings, store: Store, fetch) -> list[Finding]:

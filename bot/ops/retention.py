@@ -19,4 +19,8 @@ def purge_old_text(store: Store, retention_days: int, now: float) -> Purged:
         log.info("retention (%d days): text removed from %d questions, %d replies, %d deliveries, %d jobs, "
                  "%d e-mails", retention_days, purged.questions, purged.replies, purged.deliveries, purged.jobs,
                  purged.emails)
+        # Blanked text leaves free pages in the file; without this the file never shrinks.
+        pages = store.retention.reclaim_space()
+        if pages:
+            log.info("retention: %d free pages given back to the file system", pages)
     return purged

@@ -27,6 +27,7 @@ from bot.blog.page_posts import PAGE_POST_KIND, PagePostHandler
 from bot.config import Settings
 from bot.intake.deliveries import process_deliveries
 from bot.notify.admin_email import AdminMailer, EmailAlerts
+from bot.ops.clock import JUMP_BOUND_SECONDS, current_jump, record_jump
 from bot.ops.retention import purge_old_text
 from bot.outbox.jobs import JobHandler
 from bot.replies.moderation import moderation_handlers
@@ -86,7 +87,8 @@ class Runtime:
 
 def assemble(settings: Settings, store: Store, *, graph=None, session: requests.Session | None = None,
              feed_timeout: float = FEED_TIMEOUT_SECONDS, clock: Callable[[], float] = time.time,
-             sleep: Callable[[float], None] = time.sleep) -> Runtime:
+             sleep: Callable[[float], None] = time.sleep,
+             monotonic: Callable[[], float] = time.monotonic) -> Runtime:
     """Build the whole service for these settings over `store`; `graph` replaces the Graph client (tests)."""
     dispatcher = Dispatcher(settings, store, outbox_handlers(store, clock=clock), graph=graph, session=session,
                             feed_timeout=feed_timeout, sleep=sleep)
@@ -95,16 +97,22 @@ def assemble(settings: Settings, store: Store, *, graph=None, session: requests.
     runtime = Runtime(settings, store, dispatcher, suggester, mailer, EmailAlerts(settings, store, clock=clock))
 
     def purge(now: float) -> bool:
-        purge_old_text(store, settings.retention_days, now)
+        if current_jump(store) is None:  # after an unconfirmed clock jump, blanking text could not be undone
+            purge_old_text(store, settings.retention_days, now)
         return False  # once a day is enough: nothing to hurry
+
+    def expire(now: float) -> bool:
+        return current_jump(store) is None and expire_overdue(store, now) > 0
 
     runtime.jobs = [
         Job("intake", lambda now: process_deliveries(store, page_id=settings.page_id, now=now).deliveries > 0),
         Job("suggest-replies", suggester.run),
         Job("admin-email", mailer.run),
-        Job("reply-deadlines", lambda now: expire_overdue(store, now) > 0, every=DEADLINE_CHECK_SECONDS),
+        Job("reply-deadlines", expire, every=DEADLINE_CHECK_SECONDS),
         Job("retention", purge, every=RETENTION_CHECK_SECONDS),
         *dispatcher.jobs(),
     ]
-    runtime.worker = Worker(runtime.jobs, clock=clock)
+    runtime.worker = Worker(runtime.jobs, clock=clock, monotonic=monotonic,
+                            on_clock_jump=lambda before, after: record_jump(store, before, after),
+                            jump_bound=JUMP_BOUND_SECONDS)
     return runtime

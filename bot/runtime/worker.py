@@ -1,6 +1,9 @@
 """The worker loop: runs the jobs it is given, in order, pass after pass, until stopped.
 
-Which jobs an installation runs is decided in `bot.runtime.assemble`.
+Which jobs an installation runs is decided in `bot.runtime.assemble`. Jobs are scheduled by the
+monotonic clock, so a wall clock stepped back delays nothing; the wall clock's `now` is passed to
+the jobs for what Meta and people see. A wall clock that runs far ahead of the monotonic one
+between two passes is reported to ``on_clock_jump``.
 """
 
 from __future__ import annotations
@@ -32,15 +35,22 @@ class Job:
     name: str
     run: Callable[[float], bool]
     every: float = 0.0  # seconds between runs; 0 runs it on every pass
-    next_at: float = 0.0
+    next_at: float = float("-inf")  # on the monotonic clock
 
 
 class Worker:
     """Runs the jobs until stopped; one job's failure never stops the others."""
 
-    def __init__(self, jobs: list[Job], *, clock: Callable[[], float] = time.time):
+    def __init__(self, jobs: list[Job], *, clock: Callable[[], float] = time.time,
+                 monotonic: Callable[[], float] = time.monotonic,
+                 on_clock_jump: Callable[[float, float], None] | None = None,
+                 jump_bound: float = 86400.0):
         self.jobs = jobs
         self._clock = clock
+        self._monotonic = monotonic
+        self._on_clock_jump = on_clock_jump
+        self._jump_bound = jump_bound
+        self._last_seen: tuple[float, float] | None = None  # (wall, monotonic) at the last look
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._last_delivery = float("-inf")
@@ -60,15 +70,30 @@ class Worker:
         """One pass over the jobs that are due; True when any did something."""
         busy = False
         for job in self.jobs:
-            now = self._clock()
-            if now < job.next_at:
+            started = self._monotonic()
+            if started < job.next_at:
                 continue
+            now = self._look_at_clock(started)
             try:
                 busy = job.run(now) or busy
             except Exception:
                 log.exception("job %s failed; it runs again next time", job.name)
-            job.next_at = now + job.every
+            job.next_at = started + job.every
         return busy
+
+    def _look_at_clock(self, monotonic_now: float) -> float:
+        """The wall clock's time, reporting a jump ahead of the monotonic clock first."""
+        wall = self._clock()
+        if self._last_seen is not None and self._on_clock_jump is not None:
+            last_wall, last_monotonic = self._last_seen
+            if (wall - last_wall) - (monotonic_now - last_monotonic) > self._jump_bound:
+                try:
+                    self._on_clock_jump(last_wall, wall)
+                except Exception:
+                    log.exception("could not record the clock jump; trying again next pass")
+                    return wall  # keep the last trusted time, so the next pass sees the jump again
+        self._last_seen = (wall, monotonic_now)
+        return wall
 
     def run_forever(self) -> None:
         """Loop until ``stop()``."""

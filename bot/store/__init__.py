@@ -15,6 +15,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Iterator
@@ -40,6 +41,14 @@ __all__ = ["Delivery", "NewQuestion", "Store", "MIGRATIONS_DIR", "private_folder
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The database holds members' messages: only groupbot's own user may read it, whatever the umask.
 PRIVATE_UMASK = 0o077
+BUSY_TIMEOUT_MS = 30000
+# After a checkpoint, the WAL file is cut back to this size instead of keeping its largest.
+JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
+# /healthz waits this long for the write lock: a lock held longer keeps deliveries waiting past Meta's deadline.
+HEALTH_WRITE_SECONDS = 4.0
+HEALTH_PROBE_KEY = "health_probe"
+# How often (in SQLite virtual-machine steps) a transaction with a deadline checks the time.
+DEADLINE_CHECK_STEPS = 1000
 log = logging.getLogger(__name__)
 
 
@@ -87,6 +96,9 @@ class Store:
         # handler, which sleeps in steps of up to 100 ms; other processes still meet
         # the busy timeout.
         self._write_lock = threading.RLock()
+        # The file first opened: when the path later names another file (deleted, restored from a
+        # backup), writes here would go to a file nobody will ever open again.
+        self._opened_file: tuple[int, int] | None = None
         self.deliveries = Deliveries(self)
         self.questions = Questions(self)
         self.replies = Replies(self)
@@ -113,6 +125,9 @@ class Store:
         return conn
 
     def _connect(self) -> sqlite3.Connection:
+        if self._opened_file is not None and not self.path.exists():
+            # SQLite would create an empty file in its place, and answer from it as if nothing happened.
+            raise sqlite3.OperationalError("the database file was deleted")
         # SQLite gives a new -wal and -shm the database file's mode, so fixing the file's mode
         # first covers those made later by any process; the umask covers the files made now.
         self._private_files()
@@ -122,13 +137,20 @@ class Store:
             # a transaction behind our back.
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
+            if conn.execute("PRAGMA page_count").fetchone()[0] == 0:
+                # Only possible before the first table: lets a purge give its space back (Retention.reclaim_space).
+                conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
             conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT_BYTES}")
         self._private_files()
+        if self._opened_file is None:
+            stat = os.stat(self.path)
+            self._opened_file = (stat.st_dev, stat.st_ino)
         # FULL (the default): every commit, so every 200 given to Meta, survives a power cut.
         # NORMAL: survives any crash of groupbot itself, not of the machine; much less CPU.
         conn.execute(f"PRAGMA synchronous={self._synchronous}")
         conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         with self._all_lock:
             self._all.append(conn)
         return conn
@@ -145,10 +167,42 @@ class Store:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
+                conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                # Also when COMMIT itself failed (disk full): never leave the connection inside a transaction.
+                _roll_back(conn)
                 raise
-            conn.execute("COMMIT")
+
+    @contextmanager
+    def transaction_within(self, seconds: float) -> Iterator[sqlite3.Connection]:
+        """A write transaction that gives up after ``seconds`` (raising sqlite3.OperationalError) instead of waiting.
+
+        For callers with someone waiting on the answer: the other writers of this process, another process's
+        lock (a busy timeout) and the statements themselves (a progress check) all count against the time.
+        The final flush to disk cannot be interrupted.
+        """
+        deadline = time.monotonic() + seconds
+        conn = self.conn
+        if not self._write_lock.acquire(timeout=max(seconds, 0.0)):
+            raise sqlite3.OperationalError("database is locked (another writer in this process)")
+        try:
+            left_ms = max(int((deadline - time.monotonic()) * 1000), 0)
+            conn.execute(f"PRAGMA busy_timeout={left_ms}")
+            conn.set_progress_handler(lambda: time.monotonic() > deadline, DEADLINE_CHECK_STEPS)
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                    conn.set_progress_handler(None, 0)  # once written, let the commit finish
+                    conn.execute("COMMIT")
+                except BaseException:
+                    _roll_back(conn)
+                    raise
+            finally:
+                conn.set_progress_handler(None, 0)
+                conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        finally:
+            self._write_lock.release()
 
     @contextmanager
     def writing(self) -> Iterator[sqlite3.Connection]:
@@ -181,6 +235,7 @@ class Store:
                     pass
             self._all.clear()
         self._local = threading.local()
+        self._opened_file = None
 
     def migrate(self, now: float) -> list[str]:
         """Apply the migrations not applied yet, each once, in name order (stamped `now`); returns their names."""
@@ -197,6 +252,38 @@ class Store:
                 applied.append(path.name)
         return applied
 
+    def file_problem(self) -> str | None:
+        """Why the database file on disk is not the one this store writes to (gone, replaced, read-only), or None."""
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            return "the database file was deleted; writes would be lost at restart"
+        except OSError as exc:
+            return f"the database file cannot be examined: {exc.strerror}"
+        if self._opened_file is not None and (stat.st_dev, stat.st_ino) != self._opened_file:
+            return "the database file was replaced; writes would go to the old one (restart groupbot)"
+        if not os.access(self.path, os.W_OK):
+            return "the database file is read-only"
+        return None
+
+    def health(self, now: float) -> str | None:
+        """Why the database cannot take writes now, or None: the file is still ours and a one-row write commits."""
+        if self._opened_file is None and not self.ping():  # the first connection records the file that is ours
+            return "the database does not answer"
+        problem = self.file_problem()
+        if problem:
+            return problem
+        if not self.ping():
+            return "the database does not answer"
+        try:
+            with self.transaction_within(HEALTH_WRITE_SECONDS):
+                self.state.set(HEALTH_PROBE_KEY, "ok", now)
+        except sqlite3.Error as exc:
+            if "locked" in str(exc) or "interrupted" in str(exc):
+                return f"the database is locked by another writer for more than {HEALTH_WRITE_SECONDS:g} s"
+            return f"the database refuses writes: {exc}"
+        return None
+
     def ping(self) -> bool:
         """True when the database answers a trivial query."""
         try:
@@ -204,6 +291,14 @@ class Store:
             return True
         except sqlite3.Error:
             return False
+
+
+def _roll_back(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            log.warning("could not roll back a failed transaction")
 
 
 def _statements(script: str) -> Iterator[str]:

@@ -18,6 +18,9 @@ class Connections(Protocol):
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """One write transaction."""
 
+    def transaction_within(self, seconds: float) -> AbstractContextManager[sqlite3.Connection]:
+        """One write transaction that gives up after `seconds`."""
+
     def writing(self) -> AbstractContextManager[sqlite3.Connection]:
         """A write transaction, or the caller's when one is open."""
 

@@ -36,9 +36,9 @@ class NewQuestion:
 class Deliveries(Repository):
     """Raw webhook deliveries and the dedupe record of events handled from them."""
 
-    def insert(self, rows: Sequence[tuple[bytes, float]]) -> None:
-        """Commit raw webhook bodies (body, received_at) in one transaction."""
-        with self._store.transaction() as conn:
+    def insert(self, rows: Sequence[tuple[bytes, float]], *, within: float | None = None) -> None:
+        """Commit raw webhook bodies (body, received_at) in one transaction (giving up after `within` seconds)."""
+        with (self._store.transaction() if within is None else self._store.transaction_within(within)) as conn:
             conn.executemany("INSERT INTO deliveries (body, received_at) VALUES (?, ?)", rows)
 
     def unparsed(self, limit: int = 50) -> list[Delivery]:

@@ -8,6 +8,9 @@ from bot.store.base import Repository
 
 # Outbox job kinds whose payload holds reply text (kept in step with bot.replies.send).
 REPLY_JOB_KINDS = ("private_reply", "comment_reply", "messenger_reply")
+# Pages given back to the file system per step: each step is a short write transaction, so
+# deliveries arriving meanwhile are committed between steps.
+RECLAIM_PAGES_PER_STEP = 2000
 
 
 @dataclass(frozen=True)
@@ -46,3 +49,20 @@ class Retention(Repository):
                 "UPDATE admin_emails SET body = '' WHERE created_at < ? AND status != 'pending' AND body != ''",
                 (before,)).rowcount
         return Purged(questions, replies, deliveries, jobs, emails)
+
+    def reclaim_space(self) -> int:
+        """Give the pages freed by a purge back to the file system; returns how many (0 unless auto_vacuum is
+        incremental, as it is for databases created by this version)."""
+        if self.conn.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:
+            return 0
+        reclaimed = 0
+        while True:
+            free = self.conn.execute("PRAGMA freelist_count").fetchone()[0]
+            if not free:
+                break
+            with self._store.transaction() as conn:
+                conn.execute(f"PRAGMA incremental_vacuum({RECLAIM_PAGES_PER_STEP})").fetchall()
+            reclaimed += min(free, RECLAIM_PAGES_PER_STEP)
+        # The main file only shrinks when the WAL is copied back into it.
+        self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        return reclaimed

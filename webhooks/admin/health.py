@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext, ngettext
 
 from bot.config import DEMO_FEED
 from bot.notify.admin_email import email_configured
+from bot.ops.clock import confirm_clock, current_jump
 from bot.outbox.pause import current_pause, held_until, token_fingerprint
 from bot.store.graph_calls import GraphCall
 from bot.store.outbox import OutboxJob
@@ -36,6 +37,7 @@ def health():
     pause = current_pause(store)
     return render_template(
         "admin/health.html", settings=settings, checks=stored_checks(store), pause=pause, now=now,
+        clock_jump=current_jump(store),
         pause_lifts=bool(pause) and pause.token_fingerprint != token_fingerprint(settings.page_token),
         held_until=held_until(store, now), counts=store.jobs.counts(), feed_name=_feed_name(settings.blog_feed_url),
         feed=store.blog.feed_state(settings.blog_feed_url) if settings.blog_feed_url else None,
@@ -60,6 +62,14 @@ def _email(settings, store) -> dict:
     """Whether admin e-mail is set up, and the e-mails the mail server has refused that are still unsent."""
     failing, last = store.emails.failing()
     return {"configured": email_configured(settings), "failing": failing, "last": last}
+
+
+@bp.post("/health/confirm-clock")
+def confirm_clock_now():
+    """An admin confirms the server's time after a clock jump: retention purge and reply expiry resume."""
+    lifted = confirm_clock(services().store, actor(), time.time())
+    flash(_("Clock confirmed: purge and expiry resume.") if lifted else _("The clock was not in doubt."), "message")
+    return back()
 
 
 def _failure(job: OutboxJob) -> dict:
