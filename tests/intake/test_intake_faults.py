@@ -13,9 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from bot.intake import signature
-from webhooks import create_app
 from tests.support import payloads as p
 from tests.support.groupbot import APP_SECRET, db_path, query, wait_for
+from webhooks import create_app
 
 # Meta gives up on a delivery not answered within this many seconds.
 META_DEADLINE_SECONDS = 5

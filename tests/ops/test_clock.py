@@ -13,8 +13,8 @@ from bot.runtime.assemble import assemble
 from bot.runtime.worker import Job, Worker
 from bot.store import Store
 from tests.support.groupbot import db_path, run_cli
-from webhooks import create_app
 from tests.support.replies import comment
+from webhooks import create_app
 
 DAY = 86400.0
 

@@ -8,9 +8,9 @@ import sqlite3
 import requests
 
 from bot.store import Store
-from webhooks import create_app
 from tests.support import payloads as p
 from tests.support.groupbot import db_path
+from webhooks import create_app
 
 
 def health(server) -> requests.Response:
