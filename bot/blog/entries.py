@@ -19,6 +19,7 @@ from bot.blog.page_posts import page_status, queue_page_post
 from bot.config import Settings
 from bot.outbox.pause import current_pause
 from bot.store import Store
+from bot.store.base import Cursor, Page
 from bot.store.blog import Entry, NewEntry
 
 log = logging.getLogger(__name__)
@@ -149,9 +150,15 @@ def request_poll(store: Store, now: float | None = None) -> None:
 
 def list_posts(store: Store, limit: int = 50) -> list[dict]:
     """Blog entries newest first, with their Page and Group status, as plain dicts ready for JSON."""
+    return posts_page(store, limit).rows
+
+
+def posts_page(store: Store, limit: int = 50, cursor: Cursor | None = None) -> Page[dict]:
+    """A page of ``list_posts``, from ``cursor`` on (keyset: every entry is reachable however many there are)."""
     pause = current_pause(store)
     pause_text = pause.describe() if pause else None
-    return [_post_dict(row, pause_text) for row in store.blog.list_entries(limit)]
+    page = store.blog.entries_page(limit, cursor)
+    return Page([_post_dict(row, pause_text) for row in page.rows], page.newer, page.older)
 
 
 def _post_dict(row: Entry, pause_text: str | None) -> dict:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.store.base import Repository
+from bot.store.base import Cursor, Page, Repository, Side, cursor_params, keyset_clauses, keyset_page
+
+# Newest first, read from audit_log_newest.
+AUDIT_SORT_KEY = ("at", "id")
 
 
 @dataclass(frozen=True)
@@ -29,10 +32,18 @@ class AuditLog(Repository):
             (at, actor, action, subject, detail),
         )
 
-    def newest(self, limit: int = 100, offset: int = 0) -> list[AuditEntry]:
-        """Audit entries, newest first."""
-        rows = self.conn.execute(
-            "SELECT id, at, actor, action, subject, detail FROM audit_log ORDER BY at DESC, id DESC LIMIT ? OFFSET ?",
-            (limit, offset),
-        ).fetchall()
-        return [AuditEntry(**dict(row)) for row in rows]
+    def newest(self, limit: int = 100) -> list[AuditEntry]:
+        """The newest audit entries, newest first."""
+        return self.page(limit).rows
+
+    def page(self, limit: int = 100, cursor: Cursor | None = None) -> Page[AuditEntry]:
+        """A page of audit entries, newest first, from ``cursor`` on."""
+        rows = self.conn.execute(audit_page_sql(cursor.side if cursor else None),
+                                 {"limit": limit + 1, **cursor_params(cursor)}).fetchall()
+        return keyset_page([((row["at"], row["id"]), AuditEntry(**dict(row))) for row in rows], limit, cursor)
+
+
+def audit_page_sql(side: Side | None = None) -> str:
+    """The statement reading one page of the audit log (``side``: of the cursor, None for the first page)."""
+    condition, order = keyset_clauses(AUDIT_SORT_KEY, True, side)
+    return f"SELECT id, at, actor, action, subject, detail FROM audit_log WHERE {condition} ORDER BY {order} LIMIT :limit"

@@ -5,7 +5,12 @@ from __future__ import annotations
 import sqlite3
 import time
 from contextlib import AbstractContextManager
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Generic, Literal, Protocol, Sequence, TypeVar
+
+T = TypeVar("T")
+# Which side of a sort key a page of a list lies: "after" it (the older rows of a newest-first list), or "before".
+Side = Literal["after", "before"]
 
 
 class Connections(Protocol):
@@ -40,3 +45,57 @@ class Repository:
 def iso(epoch: float | None) -> str | None:
     """An epoch time as the ISO 8601 UTC text that JSON listings show."""
     return None if epoch is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page of a list starts: the sort key of a row already shown, and on which side of it to read."""
+
+    side: Side
+    key: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list, with the cursors of the pages around it (None where there is none)."""
+
+    rows: list[T]
+    newer: Cursor | None
+    older: Cursor | None
+
+
+def keyset_clauses(keys: Sequence[str], descending: bool, side: Side | None) -> tuple[str, str]:
+    """The condition and ORDER BY of one page of a list sorted by ``keys`` (all one direction), read from the
+    cursor bound as :k0, :k1... (the condition is "1 = 1" for the first page). Rows read "before" a cursor come
+    in reverse order; ``keyset_page`` turns them back. Each page reads only its rows from an index on ``keys``."""
+    forward = ">" if not descending else "<"
+    ahead = side != "before"
+    operator = forward if ahead else {"<": ">", ">": "<"}[forward]
+    condition = "1 = 1" if side is None else (
+        f"({', '.join(keys)}) {operator} ({', '.join(f':k{n}' for n in range(len(keys)))})")
+    direction = "DESC" if descending == ahead else "ASC"
+    return condition, ", ".join(f"{key} {direction}" for key in keys)
+
+
+def cursor_params(cursor: Cursor | None) -> dict[str, float]:
+    """The :k0, :k1... parameters of ``keyset_clauses`` for ``cursor``."""
+    return {f"k{n}": value for n, value in enumerate(cursor.key)} if cursor else {}
+
+
+def keyset_page(fetched: list[tuple[tuple[float, ...], T]], limit: int, cursor: Cursor | None) -> Page[T]:
+    """A page from up to ``limit + 1`` (sort key, row) pairs read by ``keyset_clauses`` for ``cursor``."""
+    more = len(fetched) > limit
+    fetched = fetched[:limit]
+    if cursor is not None and cursor.side == "before":
+        fetched.reverse()
+        newer_exists, older_exists = more, True
+    else:
+        newer_exists, older_exists = cursor is not None, more
+    rows = [row for _, row in fetched]
+    if not fetched:  # past either end (rows deleted meanwhile): a way back
+        if cursor is None:
+            return Page(rows, None, None)
+        flipped = Cursor("before" if cursor.side == "after" else "after", cursor.key)
+        return Page(rows, flipped if flipped.side == "before" else None, flipped if flipped.side == "after" else None)
+    return Page(rows, Cursor("before", fetched[0][0]) if newer_exists else None,
+                Cursor("after", fetched[-1][0]) if older_exists else None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from bot.store.base import Repository
+from bot.store.base import Cursor, Page, Repository, Side, cursor_params, keyset_clauses, keyset_page
 
 _ENTRY_COLUMNS = (
     "e.id, e.entry_key, e.guid, e.link, e.title, e.published_at, e.first_seen_at, e.page_status, e.page_message,"
@@ -13,6 +13,16 @@ _ENTRY_COLUMNS = (
     " e.group_posted_by, e.group_posted_url, e.group_posted_at, j.status AS job_status, j.attempts AS job_attempts,"
     " j.last_error AS job_error, j.next_attempt_at AS job_next_attempt_at"
 )
+
+# Newest first, read from blog_entries_newest.
+ENTRIES_SORT_KEY = ("e.first_seen_at", "e.id")
+
+
+def entries_page_sql(side: Side | None = None) -> str:
+    """The statement reading one page of blog entries (``side``: of the cursor, None for the first page)."""
+    condition, order = keyset_clauses(ENTRIES_SORT_KEY, True, side)
+    return (f"SELECT {_ENTRY_COLUMNS} FROM blog_entries e LEFT JOIN outbox_jobs j ON j.id = e.page_job_id"
+            f" WHERE {condition} ORDER BY {order} LIMIT :limit")
 
 
 @dataclass(frozen=True)
@@ -172,10 +182,13 @@ class Blog(Repository):
 
     def list_entries(self, limit: int = 50) -> list[Entry]:
         """Entries newest first, each with its Page job's state."""
-        rows = self.conn.execute(
-            f"SELECT {_ENTRY_COLUMNS} FROM blog_entries e LEFT JOIN outbox_jobs j ON j.id = e.page_job_id"
-            " ORDER BY e.first_seen_at DESC, e.id DESC LIMIT ?", (limit,)).fetchall()
-        return [Entry(**dict(row)) for row in rows]
+        return self.entries_page(limit).rows
+
+    def entries_page(self, limit: int = 50, cursor: Cursor | None = None) -> Page[Entry]:
+        """A page of entries newest first, each with its Page job's state, from ``cursor`` on."""
+        rows = self.conn.execute(entries_page_sql(cursor.side if cursor else None),
+                                 {"limit": limit + 1, **cursor_params(cursor)}).fetchall()
+        return keyset_page([((row["first_seen_at"], row["id"]), Entry(**dict(row))) for row in rows], limit, cursor)
 
     def mark_entry_group_posted(self, entry_id: int, by: str, url: str | None, now: float) -> bool:
         """Note that an admin posted the Group draft; False unless it was still a draft."""

@@ -5,17 +5,39 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from bot.store.base import Repository
+from bot.store.base import Cursor, Page, Repository, Side, cursor_params, keyset_clauses, keyset_page
 
-# The dashboard queue's lists: which rows each shows (fixed SQL, chosen by name) and in what order.
+# The dashboard queue's lists: which rows each shows (fixed SQL, chosen by name), the sort key (read from an
+# index, one direction) and whether newest first. Pending sorts urgent first, then by deadline (none last).
 QUEUE_VIEWS = {
-    "pending": ("r.status = 'pending'", "q.urgent DESC, r.deadline IS NULL, r.deadline, q.created_at, q.id"),
+    "pending": ("r.status = 'pending'",
+                ("-q.urgent", "(r.deadline IS NULL)", "coalesce(r.deadline, 0)", "q.created_at", "q.id"), False),
     "recent": ("r.status IN ('approved', 'sending') OR (r.status IN ('sent', 'failed', 'expired')"
-               " AND r.approved_at >= :since)", "r.approved_at DESC, r.id DESC"),
-    "sent": ("r.status = 'sent'", "r.sent_at DESC, r.id DESC"),
-    "failed": ("r.status IN ('failed', 'expired')", "r.updated_at DESC, r.id DESC"),
-    "all": ("1 = 1", "q.created_at DESC, q.id DESC"),
+               " AND r.approved_at >= :since)", ("r.approved_at", "r.id"), True),
+    "sent": ("r.status = 'sent'", ("r.sent_at", "r.id"), True),
+    "failed": ("r.status IN ('failed', 'expired')", ("r.updated_at", "r.id"), True),
+    "all": ("1 = 1", ("q.created_at", "q.id"), True),
 }
+# What each tab's count reads: one partial index each (All: the narrowest index of questions).
+QUEUE_COUNT_SQL = {
+    "pending": "SELECT count(*) FROM replies WHERE status = 'pending'",
+    "sent": "SELECT count(*) FROM replies WHERE status = 'sent'",
+    "failed": "SELECT count(*) FROM replies WHERE status IN ('failed', 'expired')",
+    "all": "SELECT count(*) FROM questions",
+}
+# Questions per week and intent since :first (weeks :week seconds long, the last one :last open-ended).
+INTENTS_PER_WEEK_SQL = (
+    "SELECT min(CAST((created_at - :first) / :week AS INTEGER), :last) AS week, intent, count(*) FROM questions"
+    " WHERE created_at >= :first GROUP BY week, intent")
+# Per week (and overall, as week -1): how many replies were sent to the questions received, and the median wait.
+WAITS_PER_WEEK_SQL = (
+    "WITH waits AS (SELECT min(CAST((q.created_at - :first) / :week AS INTEGER), :last) AS week,"
+    " max(r.sent_at - q.created_at, 0.0) AS wait FROM questions q JOIN replies r ON r.question_id = q.id"
+    " WHERE q.created_at >= :first AND r.status = 'sent' AND r.sent_at IS NOT NULL),"
+    " every AS (SELECT week, wait FROM waits UNION ALL SELECT -1, wait FROM waits),"
+    " ranked AS (SELECT week, wait, row_number() OVER (PARTITION BY week ORDER BY wait) AS n,"
+    " count(*) OVER (PARTITION BY week) AS total FROM every)"
+    " SELECT week, total, avg(wait) FROM ranked WHERE n IN ((total + 1) / 2, (total + 2) / 2) GROUP BY week")
 _QUEUE_COLUMNS = (
     "q.id AS question_id, q.source, q.author_name, q.text AS message, q.created_at AS received_at,"
     " q.status AS question_status, q.intent AS question_intent, q.language AS question_language, q.pii, q.urgent,"
@@ -59,35 +81,54 @@ class QueueItem:
     updated_at: float | None
 
 
+def queue_sql(view: str, side: Side | None = None) -> str:
+    """The statement reading one page of a queue list (``side``: of the cursor, None for the first page)."""
+    where, keys, descending = QUEUE_VIEWS[view]
+    condition, order = keyset_clauses(keys, descending, side)
+    sort_key = ", ".join(f"{key} AS k{n}" for n, key in enumerate(keys))
+    return (f"SELECT {_QUEUE_COLUMNS}, {sort_key} FROM questions q LEFT JOIN replies r ON r.question_id = q.id"
+            f" WHERE ({where}) AND {condition} ORDER BY {order} LIMIT :limit")
+
+
+@dataclass(frozen=True)
+class WeekOfWaits:
+    """The replies sent to one week's questions: how many, and the median wait in seconds."""
+
+    replies: int
+    median: float
+
+
 class Dashboard(Repository):
     """The dashboard's read-only queries over questions and replies: queue tabs, counts, statistics."""
 
-    def queue_items(self, view: str, since: float, limit: int = 50, offset: int = 0) -> list[QueueItem]:
-        """Questions with their reply for one of QUEUE_VIEWS ('recent' counts approvals from `since` on)."""
-        where, order = QUEUE_VIEWS[view]
-        rows = self.conn.execute(
-            f"SELECT {_QUEUE_COLUMNS} FROM questions q LEFT JOIN replies r ON r.question_id = q.id"
-            f" WHERE {where} ORDER BY {order} LIMIT :limit OFFSET :offset",
-            {"since": since, "limit": limit, "offset": offset}).fetchall()
-        return [QueueItem(**{**dict(row), "pii": json.loads(row["pii"] or "[]"),
-                             "attachments": json.loads(row["attachments"] or "[]")}) for row in rows]
+    def queue_items(self, view: str, since: float, limit: int = 50, cursor: Cursor | None = None) -> Page[QueueItem]:
+        """A page of one of QUEUE_VIEWS ('recent' counts approvals from `since` on), from ``cursor`` on."""
+        keys = len(QUEUE_VIEWS[view][1])
+        rows = self.conn.execute(queue_sql(view, cursor.side if cursor else None),
+                                 {"since": since, "limit": limit + 1, **cursor_params(cursor)}).fetchall()
+        fetched = []
+        for row in rows:
+            item = dict(row)
+            key = tuple(item.pop(f"k{n}") for n in range(keys))
+            fetched.append((key, QueueItem(**{**item, "pii": json.loads(item["pii"] or "[]"),
+                                              "attachments": json.loads(item["attachments"] or "[]")})))
+        return keyset_page(fetched, limit, cursor)
 
-    def queue_counts(self, since: float) -> dict[str, int]:
-        """How many rows each of QUEUE_VIEWS holds."""
-        sums = ", ".join(f"coalesce(sum({where}), 0)" for where, _ in QUEUE_VIEWS.values())
-        row = self.conn.execute(f"SELECT {sums} FROM questions q LEFT JOIN replies r ON r.question_id = q.id",
-                                {"since": since}).fetchone()
-        return dict(zip(QUEUE_VIEWS, row))
+    def sort_key_length(self, view: str) -> int:
+        """How many values a cursor of this list holds."""
+        return len(QUEUE_VIEWS[view][1])
 
-    def question_intents_since(self, since: float) -> list[tuple[float, str | None]]:
-        """(received at, intent) of every question received since `since`; intent None: no FAQ answer (yet)."""
-        rows = self.conn.execute("SELECT created_at, intent FROM questions WHERE created_at >= ? ORDER BY created_at",
-                                 (since,)).fetchall()
-        return [(row[0], row[1]) for row in rows]
+    def queue_counts(self) -> dict[str, int]:
+        """How many rows each tab of the queue holds."""
+        return {view: self.conn.execute(sql).fetchone()[0] for view, sql in QUEUE_COUNT_SQL.items()}
 
-    def reply_times_since(self, since: float) -> list[tuple[float, float]]:
-        """(question received at, reply sent at) of the sent replies to questions received since `since`."""
-        rows = self.conn.execute(
-            "SELECT q.created_at, r.sent_at FROM replies r JOIN questions q ON q.id = r.question_id"
-            " WHERE r.status = 'sent' AND r.sent_at IS NOT NULL AND q.created_at >= ?", (since,)).fetchall()
-        return [(row[0], row[1]) for row in rows]
+    def intents_per_week(self, first: float, week: float, weeks: int) -> list[tuple[int, str | None, int]]:
+        """(week number from 0, intent or None, questions) for the ``weeks`` weeks from ``first`` on."""
+        rows = self.conn.execute(INTENTS_PER_WEEK_SQL, {"first": first, "week": week, "last": weeks - 1}).fetchall()
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    def waits_per_week(self, first: float, week: float, weeks: int) -> tuple[dict[int, WeekOfWaits], WeekOfWaits | None]:
+        """Per week number (from 0) and overall: replies sent to the questions received then, and the median wait."""
+        rows = self.conn.execute(WAITS_PER_WEEK_SQL, {"first": first, "week": week, "last": weeks - 1}).fetchall()
+        found = {row[0]: WeekOfWaits(row[1], row[2]) for row in rows}
+        return {n: found[n] for n in found if n >= 0}, found.get(-1)

@@ -6,6 +6,12 @@ from dataclasses import dataclass
 
 from bot.store.base import Repository
 
+# The worker's statements, named so the query-plan test can check them.
+QUEUED_SINCE_SQL = "SELECT 1 FROM admin_emails WHERE subject = ? AND created_at >= ? LIMIT 1"
+DUE_SQL = ("SELECT id, subject, body, attempts FROM admin_emails WHERE status = 'pending' AND next_attempt_at <= ?"
+           " ORDER BY id LIMIT ?")
+HAS_DUE_SQL = "SELECT 1 FROM admin_emails WHERE status = 'pending' AND next_attempt_at <= ? LIMIT 1"
+
 
 @dataclass(frozen=True)
 class QueuedEmail:
@@ -46,20 +52,17 @@ class AdminEmails(Repository):
 
     def queued_since(self, subject: str, since: float) -> bool:
         """Whether an e-mail with this subject was queued at or after `since` (to damp repeated alerts)."""
-        return self.conn.execute("SELECT 1 FROM admin_emails WHERE subject = ? AND created_at >= ? LIMIT 1",
-                                 (subject, since)).fetchone() is not None
+        return self.conn.execute(QUEUED_SINCE_SQL, (subject, since)).fetchone() is not None
 
     def due(self, now: float, limit: int = 20) -> list[QueuedEmail]:
         """Pending e-mails that are due, oldest first."""
         rows = self.conn.execute(
-            "SELECT id, subject, body, attempts FROM admin_emails WHERE status = 'pending' AND next_attempt_at <= ?"
-            " ORDER BY id LIMIT ?", (now, limit)).fetchall()
+DUE_SQL, (now, limit)).fetchall()
         return [QueuedEmail(*row) for row in rows]
 
     def has_due(self, now: float) -> bool:
         """Whether any pending e-mail is due (cheap: asked on every worker pass)."""
-        return self.conn.execute("SELECT 1 FROM admin_emails WHERE status = 'pending' AND next_attempt_at <= ?"
-                                 " LIMIT 1", (now,)).fetchone() is not None
+        return self.conn.execute(HAS_DUE_SQL, (now,)).fetchone() is not None
 
     def finish(self, email_id: int, now: float, *, error: str | None = None,
                retry_at: float | None = None) -> None:

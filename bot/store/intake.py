@@ -7,6 +7,9 @@ from typing import Sequence
 
 from bot.store.base import Repository
 
+# The worker's read of new deliveries, named so the query-plan test can check it.
+UNPARSED_SQL = "SELECT id, received_at, body FROM deliveries WHERE status = 'new' ORDER BY id LIMIT ?"
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -44,7 +47,7 @@ class Deliveries(Repository):
     def unparsed(self, limit: int = 50) -> list[Delivery]:
         """Oldest deliveries not yet turned into events."""
         rows = self.conn.execute(
-            "SELECT id, received_at, body FROM deliveries WHERE status = 'new' ORDER BY id LIMIT ?",
+            UNPARSED_SQL,
             (limit,),
         ).fetchall()
         return [Delivery(r["id"], r["received_at"], bytes(r["body"])) for r in rows]

@@ -11,6 +11,18 @@ from bot.store.base import Repository
 _JOB_COLUMNS = ("id, kind, dedupe_key, payload, status, attempts, next_attempt_at, uncertain, last_error, result,"
                 " lease_holder, lease_expires_at, claimed_at, created_at, updated_at, finished_at")
 
+# The sender's claim, named so the query-plan test can check it.
+CLAIM_DUE_SQL = (
+    "UPDATE outbox_jobs SET status = 'sending', attempts = attempts + 1, lease_holder = ?,"
+    " lease_expires_at = ?, claimed_at = ?, updated_at = ?"
+    " WHERE id = (SELECT id FROM outbox_jobs WHERE status = 'pending' AND next_attempt_at <= ?"
+    " ORDER BY next_attempt_at, id LIMIT 1)"
+    f" RETURNING {_JOB_COLUMNS}")
+SENDING_SQL = f"SELECT {_JOB_COLUMNS} FROM outbox_jobs WHERE status = 'sending'"
+FAILED_SQL = (f"SELECT {_JOB_COLUMNS} FROM outbox_jobs WHERE status IN ('failed', 'dead')"
+              " ORDER BY coalesce(finished_at, updated_at) DESC, id DESC LIMIT ?")
+NEXT_DUE_SQL = "SELECT min(next_attempt_at) FROM outbox_jobs WHERE status = 'pending'"
+
 
 @dataclass(frozen=True)
 class OutboxJob:
@@ -50,14 +62,7 @@ class OutboxJobs(Repository):
     def claim_due(self, now: float, holder: str, lease_seconds: float) -> OutboxJob | None:
         """Move the oldest due pending job to 'sending' under `holder`'s lease, counting the attempt."""
         with self._store.writing() as conn:
-            row = conn.execute(
-                "UPDATE outbox_jobs SET status = 'sending', attempts = attempts + 1, lease_holder = ?,"
-                " lease_expires_at = ?, claimed_at = ?, updated_at = ?"
-                " WHERE id = (SELECT id FROM outbox_jobs WHERE status = 'pending' AND next_attempt_at <= ?"
-                " ORDER BY next_attempt_at, id LIMIT 1)"
-                f" RETURNING {_JOB_COLUMNS}",
-                (holder, now + lease_seconds, now, now, now),
-            ).fetchone()
+            row = conn.execute(CLAIM_DUE_SQL, (holder, now + lease_seconds, now, now, now)).fetchone()
         return _job(row) if row else None
 
     def finish(self, job_id: int, holder: str, status: str, now: float, *, result: dict | None = None,
@@ -84,7 +89,7 @@ class OutboxJobs(Repository):
 
     def in_flight(self) -> list[OutboxJob]:
         """Jobs in 'sending' (held by a live sender, or left behind by one that died)."""
-        rows = self.conn.execute(f"SELECT {_JOB_COLUMNS} FROM outbox_jobs WHERE status = 'sending'").fetchall()
+        rows = self.conn.execute(SENDING_SQL).fetchall()
         return [_job(row) for row in rows]
 
     def take_back(self, job_id: int, old_holder: str, next_attempt_at: float, now: float) -> bool:
@@ -128,14 +133,13 @@ class OutboxJobs(Repository):
     def failed(self, limit: int = 10) -> list[OutboxJob]:
         """Jobs that failed or that Meta refused for good, most recent first."""
         rows = self.conn.execute(
-            f"SELECT {_JOB_COLUMNS} FROM outbox_jobs WHERE status IN ('failed', 'dead')"
-            " ORDER BY coalesce(finished_at, updated_at) DESC, id DESC LIMIT ?", (limit,)).fetchall()
+FAILED_SQL, (limit,)).fetchall()
         return [_job(row) for row in rows]
 
     def next_due_time(self) -> float | None:
         """When the earliest pending job becomes due, or None when none is pending."""
         return self.conn.execute(
-            "SELECT min(next_attempt_at) FROM outbox_jobs WHERE status = 'pending'").fetchone()[0]
+NEXT_DUE_SQL).fetchone()[0]
 
 
 def _job(row: sqlite3.Row) -> OutboxJob:

@@ -9,6 +9,14 @@ from dataclasses import dataclass
 from bot.store.base import Repository
 from bot.store.intake import NewQuestion
 
+# The worker's statements, named so the query-plan test can check them.
+WAITING_SQL = (
+    "SELECT id, source, external_id, author_id, text, event_time, created_at, edited, alerted_at, status"
+    " FROM questions WHERE classified_at IS NULL AND status != 'removed' ORDER BY id LIMIT ?")
+LAST_MESSAGE_TIME_SQL = (
+    "SELECT max(CASE WHEN event_time > 0 THEN event_time ELSE created_at END) FROM questions"
+    " WHERE source = 'messenger' AND author_id = ?")
+
 
 @dataclass(frozen=True)
 class Question:
@@ -139,9 +147,7 @@ class Questions(Repository):
     def waiting(self, limit: int = 100) -> list[WaitingQuestion]:
         """Questions not judged yet (new, or edited since), oldest first."""
         rows = self.conn.execute(
-            "SELECT id, source, external_id, author_id, text, event_time, created_at, edited, alerted_at, status"
-            " FROM questions"
-            " WHERE classified_at IS NULL AND status != 'removed' ORDER BY id LIMIT ?", (limit,)).fetchall()
+WAITING_SQL, (limit,)).fetchall()
         return [WaitingQuestion(**dict(row)) for row in rows]
 
     def save_classification(self, question_id: int, edited: int, found: Classification, now: float) -> bool:
@@ -184,9 +190,7 @@ class Questions(Repository):
     def last_message_time(self, author_id: str) -> float | None:
         """When this member last wrote to the Page in Messenger (opens the 24-hour window)."""
         # A message without Meta's timestamp counts from when it was stored.
-        return self.conn.execute(
-            "SELECT max(CASE WHEN event_time > 0 THEN event_time ELSE created_at END) FROM questions"
-            " WHERE source = 'messenger' AND author_id = ?", (author_id,)).fetchone()[0]
+        return self.conn.execute(LAST_MESSAGE_TIME_SQL, (author_id,)).fetchone()[0]
 
     def triaged(self, limit: int = 50, offset: int = 0) -> list[TriagedQuestion]:
         """Questions with their verdict and reply status: urgent first, then newest first."""

@@ -14,6 +14,17 @@ _REPLY_COLUMNS = (
     " q.status AS question_status"
 )
 
+# The worker's per-question and per-minute statements, named so the query-plan test can check them.
+PENDING_MESSENGER_SQL = (
+    "SELECT r.id FROM replies r JOIN questions q ON q.id = r.question_id WHERE r.status = 'pending'"
+    " AND r.channel = 'messenger' AND r.recipient = ? AND q.event_time <= ?")
+EXTEND_MESSENGER_DEADLINES_SQL = (
+    "UPDATE replies SET deadline = ?, updated_at = ? WHERE channel = 'messenger' AND recipient = ?"
+    " AND status IN ('pending', 'approved') AND (deadline IS NULL OR deadline < ?)")
+PAST_DEADLINE_SQL = (
+    f"SELECT {_REPLY_COLUMNS} FROM replies r JOIN questions q ON q.id = r.question_id"
+    " WHERE r.status = 'pending' AND r.deadline IS NOT NULL AND r.deadline <= ?")
+
 
 @dataclass(frozen=True)
 class NewReply:
@@ -158,23 +169,16 @@ class Replies(Repository):
 
     def pending_messenger(self, psid: str, before: float) -> list[int]:
         """Pending Messenger suggestions to a member for messages written before `before`."""
-        rows = self.conn.execute(
-            "SELECT r.id FROM replies r JOIN questions q ON q.id = r.question_id WHERE r.status = 'pending'"
-            " AND r.channel = 'messenger' AND r.recipient = ? AND q.event_time <= ?", (psid, before)).fetchall()
+        rows = self.conn.execute(PENDING_MESSENGER_SQL, (psid, before)).fetchall()
         return [row[0] for row in rows]
 
     def extend_messenger_deadlines(self, psid: str, deadline: float, now: float) -> None:
         """A new message from the member reopens the 24-hour window for its waiting replies."""
-        self.conn.execute(
-            "UPDATE replies SET deadline = ?, updated_at = ? WHERE channel = 'messenger' AND recipient = ?"
-            " AND status IN ('pending', 'approved') AND (deadline IS NULL OR deadline < ?)",
-            (deadline, now, psid, deadline))
+        self.conn.execute(EXTEND_MESSENGER_DEADLINES_SQL, (deadline, now, psid, deadline))
 
     def past_deadline(self, now: float) -> list[Reply]:
         """Pending replies whose stored deadline has passed."""
-        rows = self.conn.execute(
-            f"SELECT {_REPLY_COLUMNS} FROM replies r JOIN questions q ON q.id = r.question_id"
-            " WHERE r.status = 'pending' AND r.deadline IS NOT NULL AND r.deadline <= ?", (now,)).fetchall()
+        rows = self.conn.execute(PAST_DEADLINE_SQL, (now,)).fetchall()
         return [_reply(row) for row in rows]
 
     def set_deadline(self, reply_id: int, deadline: float, now: float) -> None:

@@ -116,18 +116,21 @@ def test_a_body_nested_100k_deep_is_a_400(server):
 
 
 @pytest.mark.parametrize("path", [
-    "/admin/?page=9223372036854775808",
-    "/admin/?show=all&page=99999999999999999999999",
-    "/admin/audit?page=9223372036854775807",
+    "/admin/?show=all&after=1,9223372036854775808",
+    "/admin/?show=all&before=1e400,1",
+    "/admin/?show=sent&after=nan,1",
+    "/admin/audit?after=1,2,3",
+    "/admin/posts?before=yesterday",
     "/admin/replies/9223372036854775808/status",
     "/admin/replies/99999999999999999999999999/status",
 ])
-def test_numbers_too_large_for_the_database_in_dashboard_urls_are_404(server, path):
+def test_numbers_too_large_for_the_database_or_malformed_in_dashboard_urls_are_404(server, path):
     session = signed_in(server)
     assert session.get(f"{server.url}{path}", timeout=10).status_code == 404
 
 
 def test_large_but_valid_numbers_still_work(server):
     session = signed_in(server)
-    assert session.get(f"{server.url}/admin/?page=1000000", timeout=10).status_code == 200
+    assert session.get(f"{server.url}/admin/?show=all&after=1000000.5,9223372036854775807",
+                       timeout=10).status_code == 200
     assert session.get(f"{server.url}/admin/replies/9223372036854775807/status", timeout=10).status_code == 404

@@ -17,6 +17,8 @@ from bot.replies.review import approve_reply
 from bot.replies.suggest import suggest_replies
 from bot.store import NewQuestion
 from bot.store.blog import NewEntry
+from bot.store.questions import Classification
+from bot.store.replies import NewReply
 from tests.fakes.fake_graph import FakeGraph
 from tests.support.groupbot import PAGE_ID
 from webhooks import create_app
@@ -24,7 +26,7 @@ from webhooks.admin.auth import safe_next
 from webhooks.admin.chart import stacked_bars
 from webhooks.admin.formatting import duration, time_left
 from webhooks.admin.posts import group_post_url_problem, web_link
-from webhooks.admin.stats import intents_per_week, waits_per_week, week_label, week_starts
+from webhooks.admin.stats import intents_per_week, week_label, week_starts
 
 EMAIL = "ana@example-firm.test"
 PASSWORD = "Mar-Azul 2024 casa"
@@ -433,15 +435,26 @@ def test_stats_draws_an_accessible_chart_with_a_table_of_the_same_numbers(app, c
     assert '<p class="big-number">5 min</p>' in page
 
 
-def test_questions_are_counted_in_the_week_they_came_in():
+def test_questions_are_counted_in_the_week_they_came_in(store):
     weeks = week_starts(datetime(2026, 3, 11, 12, tzinfo=timezone.utc).timestamp(), 8)
     assert [week_label(w) for w in weeks[-2:]] == ["Mar 2", "Mar 9"]
     monday = weeks[-1]
-    counts = intents_per_week([(monday - 1, "fees"), (monday, "fees"), (monday + 5, None), (monday, "contact"),
-                               (monday + 9, "contact")], weeks)
+    asked = [(monday - 1, "fees", 50), (monday, "fees", 120), (monday + 5, None, None), (monday, "contact", None),
+             (monday + 9, "contact", 60), (monday - 10, "contact", 60), (monday - 20, "fees", 90)]
+    for n, (at, intent, wait) in enumerate(asked):
+        question_id = store.questions.insert(NewQuestion("page_comment", f"c_{n}", "a", "Ana", "hi", at), at)
+        store.questions.save_classification(
+            question_id, 0, Classification(intent, "en", 1.0, [], False, False, "suggested"), at)
+        if wait is not None:
+            reply_id = store.replies.insert(NewReply(question_id, intent or "none", "en", "comment_reply", "c", "ok",
+                                                     False, None), "approved", at)
+            store.replies.mark_sent(reply_id, f"m_{n}", None, at + wait)
+    counts = intents_per_week(store.dashboard.intents_per_week(weeks[0], 7 * 86400, 8), 8)
     assert list(counts) == ["contact", "fees", "no FAQ answer"]
-    assert counts["fees"][-2:] == [1, 1] and counts["contact"][-1] == 2
-    assert waits_per_week([(monday, monday + 120), (monday - 10, monday + 50)], weeks)[-2:] == [[60.0], [120.0]]
+    assert counts["fees"][-2:] == [2, 1] and counts["contact"][-2:] == [1, 2]
+    waits, overall = store.dashboard.waits_per_week(weeks[0], 7 * 86400, 8)
+    assert (waits[6].replies, waits[6].median) == (3, 60.0) and (waits[7].replies, waits[7].median) == (2, 90.0)
+    assert (overall.replies, overall.median) == (5, 60.0) and 5 not in waits
 
 
 def test_the_chart_stacks_bars_to_scale_and_groups_the_smallest_intents():

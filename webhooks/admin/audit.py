@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import render_template
 from flask_babel import lazy_gettext as N_
 
-from webhooks.admin.blueprint import bp, page_number
+from bot.store.audit import AUDIT_SORT_KEY
+from webhooks.admin.blueprint import bp, page_cursor, pager
 from webhooks.services import services
 
 PAGE_SIZE = 100
@@ -22,10 +23,8 @@ ACTION_LABELS = {
 @bp.get("/audit")
 def audit():
     """The audit log, a page at a time."""
-    page = page_number()
-    rows = services().store.audit.newest(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
-    return render_template("admin/audit.html", entries=rows[:PAGE_SIZE], page=page, more=len(rows) > PAGE_SIZE,
-                           action_label=action_label)
+    page = services().store.audit.page(PAGE_SIZE, page_cursor(len(AUDIT_SORT_KEY)))
+    return render_template("admin/audit.html", entries=page.rows, pages=pager(page), action_label=action_label)
 
 
 def action_label(action: str) -> str:

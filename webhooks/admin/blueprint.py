@@ -7,13 +7,15 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, request, url_for
 from flask_babel import lazy_gettext
 from werkzeug.routing import IntegerConverter
 
+from bot.store.base import Cursor, Page
+
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates", static_folder="static")
 
-# SQLite integers are signed 64-bit: a larger id or page in a URL would overflow in the query.
+# SQLite integers are signed 64-bit: a larger id or sort key in a URL would overflow in the query.
 MAX_SQL_INT = 2**63 - 1
 
 
@@ -25,12 +27,35 @@ class RowIdConverter(IntegerConverter):
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
-def page_number() -> int:
-    """The ``?page=`` of a paged list (1 when absent or not a number); 404 when too large to query."""
-    page = max(request.args.get("page", 1, type=int), 1)
-    if page > MAX_SQL_INT // 100:  # the offset is (page - 1) * page size
-        abort(404)
-    return page
+def page_cursor(length: int) -> Cursor | None:
+    """The ``?after=`` or ``?before=`` of a paged list (the sort key of the row the page starts beside), or None for
+    the first page; 404 when it is not ``length`` numbers."""
+    for side in ("after", "before"):
+        text = request.args.get(side)
+        if text is None:
+            continue
+        try:
+            key = tuple(float(part) if "." in part or "e" in part.lower() else int(part) for part in text.split(","))
+        except ValueError:
+            abort(404)
+        if len(key) != length or not all(math.isfinite(value) and abs(value) <= MAX_SQL_INT for value in key):
+            abort(404)
+        return Cursor(side, key)
+    return None
+
+
+def pager(page: Page, endpoint: str | None = None) -> dict[str, str | None]:
+    """The links to the pages around ``page`` ("newer", "older"; None where there is none), other arguments kept;
+    on ``endpoint``, by default the one showing the page."""
+    args = {name: value for name, value in request.args.items() if name not in ("after", "before")}
+    endpoint = endpoint or request.endpoint
+
+    def link(cursor: Cursor | None) -> str | None:
+        if cursor is None:
+            return None
+        return url_for(endpoint, **args, **{cursor.side: ",".join(repr(value) for value in cursor.key)})
+
+    return {"newer": link(page.newer), "older": link(page.older)}
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,12 @@ from flask import render_template, request, url_for
 from flask_babel import gettext as _
 
 from bot.blog import group_drafts
-from bot.blog.entries import list_posts
+from bot.blog.entries import posts_page
 from bot.blog.group_drafts import mark_group_posted as mark_posted
 from bot.blog.page_posts import approve_page_post, retry_page_post
+from bot.store.blog import ENTRIES_SORT_KEY
 from webhooks.admin.actions import actor, run
-from webhooks.admin.blueprint import bp
+from webhooks.admin.blueprint import bp, page_cursor, pager
 from webhooks.services import services
 
 PAGE_SIZE = 50
@@ -78,8 +79,8 @@ def web_link(url: str | None) -> str | None:
 
 def _page(errors: dict[int, str] | None = None, typed: dict[int, str] | None = None, status: int = 200):
     settings = services().settings
-    entries = list_posts(services().store, limit=PAGE_SIZE)
+    page = posts_page(services().store, PAGE_SIZE, page_cursor(len(ENTRIES_SORT_KEY)))
     return render_template(
-        "admin/posts.html", entries=entries, errors=errors or {}, typed=typed or {}, group_url=settings.group_url,
+        "admin/posts.html", entries=page.rows, pages=pager(page, "admin.posts"), errors=errors or {}, typed=typed or {}, group_url=settings.group_url,
         approval=settings.page_post_approval, web_link=web_link, group_link=group_link, back_to=url_for("admin.posts"),
     ), status

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as N_
 
 from bot.store.dashboard import QueueItem
 from bot.store.replies import Reply
-from webhooks.admin.blueprint import bp, page_number
+from webhooks.admin.blueprint import bp, page_cursor, pager
 from webhooks.admin.formatting import sentence
 from webhooks.admin.words import intent_label
 from webhooks.services import services
@@ -54,14 +54,14 @@ TABS = (
 def queue():
     """One tab of the queue, a page at a time."""
     tab = next((t for t in TABS if t.name == request.args.get("show")), TABS[0])
-    page = page_number()
     store, now = services().store, time.time()
-    rows = store.dashboard.queue_items(tab.name, now - RECENT_SECONDS, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
-    recent = store.dashboard.queue_items("recent", now - RECENT_SECONDS, PAGE_SIZE) if tab.name == "pending" else []
+    page = store.dashboard.queue_items(tab.name, now - RECENT_SECONDS, PAGE_SIZE,
+                                       page_cursor(store.dashboard.sort_key_length(tab.name)))
+    recent = (store.dashboard.queue_items("recent", now - RECENT_SECONDS, PAGE_SIZE).rows
+              if tab.name == "pending" else [])
     return render_template(
-        "admin/queue.html", tab=tab, tabs=TABS, counts=store.dashboard.queue_counts(now - RECENT_SECONDS), page=page,
-        items=[present(row) for row in rows[:PAGE_SIZE]], recent=[present(row) for row in recent],
-        more=len(rows) > PAGE_SIZE,
+        "admin/queue.html", tab=tab, tabs=TABS, counts=store.dashboard.queue_counts(), pages=pager(page),
+        items=[present(row) for row in page.rows], recent=[present(row) for row in recent],
     )
 
 

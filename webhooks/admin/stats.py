@@ -5,8 +5,6 @@ The chart is SVG drawn on the server (no script, no chart library); a table hold
 
 from __future__ import annotations
 
-import bisect
-import statistics
 import time
 from datetime import datetime, timezone
 
@@ -33,14 +31,15 @@ def stats():
     store = services().store
     no_answer = _("no FAQ answer")
     counts = {no_answer if intent == NO_ANSWER else intent_label(intent): values
-              for intent, values in intents_per_week(store.dashboard.question_intents_since(weeks[0]), weeks).items()}
-    waits = waits_per_week(store.dashboard.reply_times_since(weeks[0]), weeks)
+              for intent, values in intents_per_week(store.dashboard.intents_per_week(weeks[0], WEEK, WEEKS),
+                                                     len(weeks)).items()}
+    waits, overall = store.dashboard.waits_per_week(weeks[0], WEEK, WEEKS)
     labels = [week_label(start) for start in weeks]
-    every_wait = [wait for week in waits for wait in week]
     return render_template(
         "admin/stats.html", labels=labels, counts=counts, totals=[sum(c) for c in zip(*counts.values())],
-        medians=[statistics.median(w) if w else None for w in waits], replies=[len(w) for w in waits],
-        overall=statistics.median(every_wait) if every_wait else None, answered=len(every_wait),
+        medians=[waits[n].median if n in waits else None for n in range(len(weeks))],
+        replies=[waits[n].replies if n in waits else 0 for n in range(len(weeks))],
+        overall=overall.median if overall else None, answered=overall.replies if overall else 0,
         charts={size: stacked_bars(labels, counts, none_label=no_answer, size=dims)
                 for size, dims in (("wide", WIDE), ("narrow", NARROW))} if counts else None,
     )
@@ -59,22 +58,10 @@ def week_label(start: float) -> str:
     return format_date(day, "d MMM" if locale == "es" else "MMM d", locale=locale)
 
 
-def intents_per_week(questions: list[tuple[float, str | None]], weeks: list[float]) -> dict[str, list[int]]:
-    """Questions per intent (``NO_ANSWER`` when the FAQ had none) per week, biggest intent first."""
+def intents_per_week(counted: list[tuple[int, str | None, int]], weeks: int) -> dict[str, list[int]]:
+    """Questions per intent (``NO_ANSWER`` when the FAQ had none) per week, biggest intent first, from
+    (week number, intent, questions) as the store counts them."""
     counts: dict[str, list[int]] = {}
-    for received_at, intent in questions:
-        label = intent or NO_ANSWER
-        counts.setdefault(label, [0] * len(weeks))[_week_index(received_at, weeks)] += 1
+    for week, intent, questions in counted:
+        counts.setdefault(intent or NO_ANSWER, [0] * weeks)[week] += questions
     return dict(sorted(counts.items(), key=lambda item: (item[0] == NO_ANSWER, -sum(item[1]), item[0])))
-
-
-def waits_per_week(replies: list[tuple[float, float]], weeks: list[float]) -> list[list[float]]:
-    """Seconds from receiving a question to sending its reply, grouped by the week the question came in."""
-    waits: list[list[float]] = [[] for _ in weeks]
-    for received_at, sent_at in replies:
-        waits[_week_index(received_at, weeks)].append(max(sent_at - received_at, 0.0))
-    return waits
-
-
-def _week_index(moment: float, weeks: list[float]) -> int:
-    return max(bisect.bisect_right(weeks, moment) - 1, 0)
