@@ -99,9 +99,9 @@ def retry_reply(store: Store, reply_id: int, actor: str, *, now: float | None = 
         audit(store, actor, "retry_reply", f"reply {reply_id}", now=now)
 
 
-def list_replies(store: Store, limit: int = 50, offset: int = 0, *, status: str | None = None) -> list[dict]:
+def list_replies(store: Store, limit: int = 50, *, status: str | None = None) -> list[dict]:
     """Replies as plain dicts ready for JSON: urgent questions first, then newest first."""
-    return [_reply_dict(row) for row in store.replies.triaged(limit, offset, status=status)]
+    return [_reply_dict(row) for row in store.replies.triaged(limit, status=status)]
 
 
 def _reply_dict(row: Reply) -> dict:

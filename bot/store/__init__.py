@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -302,6 +303,17 @@ def _roll_back(conn: sqlite3.Connection) -> None:
 
 
 def _statements(script: str) -> Iterator[str]:
-    """Statements of a migration file; comments dropped (migrations keep ';' out of literals)."""
+    """Statements of a migration file; comments dropped (migrations keep ';' out of literals). A trigger's
+    statements stay with it, up to the line holding only its END."""
     code = "\n".join(line for line in script.splitlines() if not line.lstrip().startswith("--"))
-    return (part.strip() for part in code.split(";") if part.strip())
+    statement = ""
+    for part in code.split(";"):
+        statement = f"{statement};{part}" if statement else part
+        in_trigger = re.match(r"\s*CREATE\s+TRIGGER\b", statement, re.IGNORECASE)
+        if in_trigger and not re.search(r"^\s*END\s*$", statement, re.IGNORECASE | re.MULTILINE):
+            continue
+        if statement.strip():
+            yield statement.strip()
+        statement = ""
+    if statement.strip():
+        yield statement.strip()

@@ -18,13 +18,8 @@ QUEUE_VIEWS = {
     "failed": ("r.status IN ('failed', 'expired')", ("r.updated_at", "r.id"), True),
     "all": ("1 = 1", ("q.created_at", "q.id"), True),
 }
-# What each tab's count reads: one partial index each (All: the narrowest index of questions).
-QUEUE_COUNT_SQL = {
-    "pending": "SELECT count(*) FROM replies WHERE status = 'pending'",
-    "sent": "SELECT count(*) FROM replies WHERE status = 'sent'",
-    "failed": "SELECT count(*) FROM replies WHERE status IN ('failed', 'expired')",
-    "all": "SELECT count(*) FROM questions",
-}
+# Each tab's count, kept by triggers as questions and replies come and go (migration 0006): four rows, not a scan.
+QUEUE_COUNTS_SQL = "SELECT tab, rows FROM queue_tab_counts"
 # Questions per week and intent since :first (weeks :week seconds long, the last one :last open-ended).
 INTENTS_PER_WEEK_SQL = (
     "SELECT min(CAST((created_at - :first) / :week AS INTEGER), :last) AS week, intent, count(*) FROM questions"
@@ -86,7 +81,9 @@ def queue_sql(view: str, side: Side | None = None) -> str:
     where, keys, descending = QUEUE_VIEWS[view]
     condition, order = keyset_clauses(keys, descending, side)
     sort_key = ", ".join(f"{key} AS k{n}" for n, key in enumerate(keys))
-    return (f"SELECT {_QUEUE_COLUMNS}, {sort_key} FROM questions q LEFT JOIN replies r ON r.question_id = q.id"
+    # Only All lists questions without a reply; the other lists start from the replies, read from their index.
+    joined = "questions q LEFT JOIN replies r" if view == "all" else "replies r JOIN questions q"
+    return (f"SELECT {_QUEUE_COLUMNS}, {sort_key} FROM {joined} ON r.question_id = q.id"
             f" WHERE ({where}) AND {condition} ORDER BY {order} LIMIT :limit")
 
 
@@ -120,7 +117,8 @@ class Dashboard(Repository):
 
     def queue_counts(self) -> dict[str, int]:
         """How many rows each tab of the queue holds."""
-        return {view: self.conn.execute(sql).fetchone()[0] for view, sql in QUEUE_COUNT_SQL.items()}
+        return {"pending": 0, "sent": 0, "failed": 0, "all": 0,
+                **{tab: rows for tab, rows in self.conn.execute(QUEUE_COUNTS_SQL)}}
 
     def intents_per_week(self, first: float, week: float, weeks: int) -> list[tuple[int, str | None, int]]:
         """(week number from 0, intent or None, questions) for the ``weeks`` weeks from ``first`` on."""

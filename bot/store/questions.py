@@ -16,6 +16,13 @@ WAITING_SQL = (
 LAST_MESSAGE_TIME_SQL = (
     "SELECT max(CASE WHEN event_time > 0 THEN event_time ELSE created_at END) FROM questions"
     " WHERE source = 'messenger' AND author_id = ?")
+# `groupbot list questions`, read from questions_triage.
+TRIAGED_SQL = (
+    "SELECT q.id, q.source, q.external_id, q.author_id, q.author_name, q.text, q.created_at, q.event_time,"
+    " q.status, q.post_id, q.parent_id, q.group_id, q.attachments, q.edited, q.intent, q.language,"
+    " q.confidence, q.pii, q.urgent, q.flagged, q.hide_status, r.id AS reply_id, r.status AS reply_status"
+    " FROM questions q LEFT JOIN replies r ON r.question_id = q.id"
+    " ORDER BY q.urgent DESC, q.created_at DESC, q.id DESC LIMIT ?")
 
 
 @dataclass(frozen=True)
@@ -192,14 +199,9 @@ WAITING_SQL, (limit,)).fetchall()
         # A message without Meta's timestamp counts from when it was stored.
         return self.conn.execute(LAST_MESSAGE_TIME_SQL, (author_id,)).fetchone()[0]
 
-    def triaged(self, limit: int = 50, offset: int = 0) -> list[TriagedQuestion]:
+    def triaged(self, limit: int = 50) -> list[TriagedQuestion]:
         """Questions with their verdict and reply status: urgent first, then newest first."""
-        rows = self.conn.execute(
-            "SELECT q.id, q.source, q.external_id, q.author_id, q.author_name, q.text, q.created_at, q.event_time,"
-            " q.status, q.post_id, q.parent_id, q.group_id, q.attachments, q.edited, q.intent, q.language,"
-            " q.confidence, q.pii, q.urgent, q.flagged, q.hide_status, r.id AS reply_id, r.status AS reply_status"
-            " FROM questions q LEFT JOIN replies r ON r.question_id = q.id"
-            " ORDER BY q.urgent DESC, q.created_at DESC, q.id DESC LIMIT ? OFFSET ?", (limit, offset)).fetchall()
+        rows = self.conn.execute(TRIAGED_SQL, (limit,)).fetchall()
         return [TriagedQuestion(**_decoded(row)) for row in rows]
 
 

@@ -26,6 +26,15 @@ PAST_DEADLINE_SQL = (
     " WHERE r.status = 'pending' AND r.deadline IS NOT NULL AND r.deadline <= ?")
 
 
+
+def triaged_sql(of_one_status: bool) -> str:
+    """`groupbot list replies`: urgent questions first, then newest first (a question and its reply are stored
+    together, so the question's order, read from questions_triage, is the reply's)."""
+    where = "WHERE r.status = ?" if of_one_status else ""
+    return (f"SELECT {_REPLY_COLUMNS} FROM questions q JOIN replies r ON r.question_id = q.id {where}"
+            " ORDER BY q.urgent DESC, q.created_at DESC, q.id DESC LIMIT ?")
+
+
 @dataclass(frozen=True)
 class NewReply:
     """A reply to store for a question."""
@@ -185,13 +194,10 @@ class Replies(Repository):
         """Store a recomputed deadline."""
         self.conn.execute("UPDATE replies SET deadline = ?, updated_at = ? WHERE id = ?", (deadline, now, reply_id))
 
-    def triaged(self, limit: int = 50, offset: int = 0, *, status: str | None = None) -> list[Reply]:
+    def triaged(self, limit: int = 50, *, status: str | None = None) -> list[Reply]:
         """Replies (optionally of one status): urgent questions first, then newest first."""
-        where, params = ("WHERE r.status = ?", (status,)) if status else ("", ())
-        rows = self.conn.execute(
-            f"SELECT {_REPLY_COLUMNS} FROM replies r JOIN questions q ON q.id = r.question_id {where}"
-            " ORDER BY q.urgent DESC, r.created_at DESC, r.id DESC LIMIT ? OFFSET ?",
-            (*params, limit, offset)).fetchall()
+        rows = self.conn.execute(triaged_sql(status is not None),
+                                 (*((status,) if status else ()), limit)).fetchall()
         return [_reply(row) for row in rows]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from datetime import datetime, timezone
@@ -479,3 +480,39 @@ def test_durations_read_like_people_say_them(seconds, words):
 def test_time_left_says_when_the_deadline_passed():
     assert time_left(1000.0, now=1000.0 - 7200) == "2 h left"
     assert time_left(1000.0, now=1000.0) == "deadline passed" and time_left(None) == "no deadline"
+
+
+def walk(client, path: str, pattern: str, link: str = "Older") -> list[list[str]]:
+    """Follow the pager's ``link`` from ``path`` to the end: the names matching ``pattern`` on each page, in order."""
+    pages = []
+    while path:
+        page = client.get(path).text
+        pages.append(list(dict.fromkeys(re.findall(pattern, page))))
+        found = re.search(rf'<a href="([^"]+)">{link}</a>', page)
+        path = html.unescape(found.group(1)) if found else None
+    return pages
+
+
+def test_older_and_newer_reach_every_post_and_come_back(app, client):
+    for n in range(120):
+        entry(app, f"post-{n:03}", "seen")
+    sign_in(client)
+    pages = walk(client, "/admin/posts", r"post-\d{3}")
+    assert [len(names) for names in pages] == [50, 50, 20]
+    assert [name for names in pages for name in names] == [f"post-{n:03}" for n in range(119, -1, -1)]
+    last = client.get("/admin/posts").text
+    older = html.unescape(re.search(r'<a href="([^"]+)">Older</a>', last).group(1))
+    second = client.get(older).text
+    assert ">Newer</a>" in second and ">Newer</a>" not in last
+    back = html.unescape(re.search(r'<a href="([^"]+)">Newer</a>', second).group(1))
+    assert walk(client, back, r"post-\d{3}", "Newer")[0] == pages[0]
+
+
+def test_the_all_tab_pages_through_every_question_and_keeps_the_tab(app, client):
+    for n in range(55):
+        ask(app, f"pregunta numero q{n:02}x", at=time.time() - 1000 + n)
+    sign_in(client)
+    pages = walk(client, "/admin/?show=all", r"q\d{2}x")
+    assert [len(names) for names in pages] == [50, 5]
+    assert [name for names in pages for name in names] == [f"q{n:02}x" for n in range(54, -1, -1)]
+    assert '<span class="count">55</span>' in client.get("/admin/?show=all").text
