@@ -25,9 +25,10 @@ INTENTS_PER_WEEK_SQL = (
     "SELECT min(CAST((created_at - :first) / :week AS INTEGER), :last) AS week, intent, count(*) FROM questions"
     " WHERE created_at >= :first GROUP BY week, intent")
 # Per week (and overall, as week -1): how many replies were sent to the questions received, and the median wait.
+# CROSS JOIN keeps the questions first: read from the weeks' range of questions_created, not from every sent reply.
 WAITS_PER_WEEK_SQL = (
     "WITH waits AS (SELECT min(CAST((q.created_at - :first) / :week AS INTEGER), :last) AS week,"
-    " max(r.sent_at - q.created_at, 0.0) AS wait FROM questions q JOIN replies r ON r.question_id = q.id"
+    " max(r.sent_at - q.created_at, 0.0) AS wait FROM questions q CROSS JOIN replies r ON r.question_id = q.id"
     " WHERE q.created_at >= :first AND r.status = 'sent' AND r.sent_at IS NOT NULL),"
     " every AS (SELECT week, wait FROM waits UNION ALL SELECT -1, wait FROM waits),"
     " ranked AS (SELECT week, wait, row_number() OVER (PARTITION BY week ORDER BY wait) AS n,"

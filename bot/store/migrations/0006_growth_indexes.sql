@@ -10,8 +10,8 @@ CREATE INDEX replies_sent ON replies (sent_at, id) WHERE status = 'sent';
 CREATE INDEX replies_failed ON replies (updated_at, id) WHERE status IN ('failed', 'expired');
 -- Replies being sent, and those approved in the last hour (the Pending tab's "Approved recently").
 CREATE INDEX replies_by_status ON replies (status, approved_at);
--- The queue's All tab and the statistics: newest first, ties broken by id.
-CREATE INDEX questions_created ON questions (created_at, id);
+-- The queue's All tab (newest first, ties broken by id) and the statistics (the intent too: no table reads).
+CREATE INDEX questions_created ON questions (created_at, id, intent);
 -- A Messenger member's last message.
 CREATE INDEX questions_messenger_author ON questions (author_id, event_time, created_at) WHERE source = 'messenger';
 -- The outbox's failed jobs (Health page).
