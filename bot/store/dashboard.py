@@ -10,10 +10,10 @@ from bot.store.base import Repository
 # The dashboard queue's lists: which rows each shows (fixed SQL, chosen by name) and in what order.
 QUEUE_VIEWS = {
     "pending": ("r.status = 'pending'", "q.urgent DESC, r.deadline IS NULL, r.deadline, q.created_at, q.id"),
-    "recent": ("r.status IN ('approved', 'sending') OR (r.status IN ('sent', 'failed', 'expired')"
+    "recent": ("r.status IN ('approved', 'sending') OR (r.status IN ('sent', 'failed', 'expired', 'unconfirmed')"
                " AND r.approved_at >= :since)", "r.approved_at DESC, r.id DESC"),
     "sent": ("r.status = 'sent'", "r.sent_at DESC, r.id DESC"),
-    "failed": ("r.status IN ('failed', 'expired')", "r.updated_at DESC, r.id DESC"),
+    "failed": ("r.status IN ('failed', 'expired', 'unconfirmed')", "r.updated_at DESC, r.id DESC"),
     "all": ("1 = 1", "q.created_at DESC, q.id DESC"),
 }
 _QUEUE_COLUMNS = (
