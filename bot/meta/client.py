@@ -140,8 +140,8 @@ class GraphClient:
 
     def conversation_messages(self, psid: str, limit: int = 25) -> list[dict]:
         """The newest messages of the Page's Messenger thread with one user (message, created_time, from)."""
-        params = {"user_id": psid, "fields": f"messages.limit({max(1, min(limit, MAX_PAGE_EDGE_LIMIT))})"
-                                                "{message,created_time,from}"}
+        params = {"platform": "messenger", "user_id": psid,
+                  "fields": f"messages.limit({max(1, min(limit, MAX_PAGE_EDGE_LIMIT))}){{message,created_time,from}}"}
         threads = [t for t in self._call("GET", f"{self.page_id}/conversations", params).get("data") or []
                    if isinstance(t, dict)]
         messages = threads[0].get("messages") if threads else None
