@@ -138,6 +138,16 @@ class GraphClient:
         return self._required_id(self._call("POST", f"{self.page_id}/messages", params, creates=True),
                                  "message_id")
 
+    def conversation_messages(self, psid: str, limit: int = 25) -> list[dict]:
+        """The newest messages of the Page's Messenger thread with one user (message, created_time, from)."""
+        params = {"platform": "messenger", "user_id": psid,
+                  "fields": f"messages.limit({max(1, min(limit, MAX_PAGE_EDGE_LIMIT))}){{message,created_time,from}}"}
+        threads = [t for t in self._call("GET", f"{self.page_id}/conversations", params).get("data") or []
+                   if isinstance(t, dict)]
+        messages = threads[0].get("messages") if threads else None
+        data = messages.get("data") if isinstance(messages, dict) else None
+        return [m for m in data or [] if isinstance(m, dict)]
+
     def hide_comment(self, comment_id: str, hidden: bool = True) -> None:
         """Hide (or unhide) a comment on the Page; safe to repeat."""
         self._call("POST", comment_id, {"is_hidden": hidden})
@@ -185,9 +195,9 @@ class GraphClient:
             before_sleep=partial(_log_retry, method, path),
             reraise=True,
         )
-        return retrying(self._send_once, method, path, params or {}, token or self._page_token)
+        return retrying(self._send_once, method, path, params or {}, token or self._page_token, creates)
 
-    def _send_once(self, method: str, path: str, params: dict[str, Any], token: str) -> dict:
+    def _send_once(self, method: str, path: str, params: dict[str, Any], token: str, creates: bool = False) -> dict:
         """One HTTP attempt: sign, send, and turn every failure into a GraphError."""
         auth = {"access_token": token, "appsecret_proof": appsecret_proof(self._app_secret, token)}
         url = f"{self.base_url}/{self.version}/{path}" if self.version else f"{self.base_url}/{path}"
@@ -206,6 +216,8 @@ class GraphClient:
             return resp.json()
         if isinstance(error, GraphRateLimited):
             error.retry_after = retry_after_from_headers(resp.headers, self.page_id)
+        if creates:
+            error = _unknown_if_it_may_have_happened(error)
         log.warning("graph %s /%s failed: %s %s", method, path, type(error).__name__, error)
         raise error
 
@@ -303,6 +315,14 @@ def _network_error(exc: requests.RequestException) -> GraphError:
                         requests.exceptions.ContentDecodingError)):
         return GraphOutcomeUnknown(f"no complete answer from Graph ({name})")
     return GraphBadRequest(f"request could not be built ({name})")
+
+
+def _unknown_if_it_may_have_happened(error: GraphError) -> GraphError:
+    """A creating POST answered 5xx or Graph code 1/2 may still have taken effect (Meta does this): unknown."""
+    if type(error) is not GraphTransient:
+        return error
+    return GraphOutcomeUnknown(error.message, code=error.code, subcode=error.subcode, fbtrace_id=error.fbtrace_id,
+                               http_status=error.http_status, user_message=error.user_message)
 
 
 def _log_retry(method: str, path: str, state: RetryCallState) -> None:

@@ -39,11 +39,16 @@ class GraphError(Exception):
 
 
 class GraphTransient(GraphError):
-    """Temporary failure that did not take effect (codes 1, 2, 5xx with Graph JSON, no connection): retry."""
+    """Temporary failure (codes 1, 2, 5xx with Graph JSON, no connection): retry.
+
+    The Graph client raises GraphOutcomeUnknown instead for a POST that creates something, since Meta
+    sometimes answers 500 with code 1 or 2 for a post or message it did publish.
+    """
 
 
 class GraphOutcomeUnknown(GraphTransient):
-    """The request may have reached Meta (timeout, reset, truncated or non-Graph answer): reconcile first."""
+    """The request may have taken effect at Meta (timeout, reset, truncated or non-Graph answer, or a
+    creating POST answered 5xx / code 1 or 2): reconcile first, never repeat it blind."""
 
 
 class GraphRateLimited(GraphError):

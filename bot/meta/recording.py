@@ -69,6 +69,13 @@ class RecordingGraph:
         params = {"recipient": {"id": psid}, "messaging_type": "RESPONSE", "message": message}
         return self._record("POST", f"{self.page_id}/messages", params, lambda n: f"m_dryrun{n}")
 
+    def conversation_messages(self, psid: str, limit: int = 25) -> list[dict]:
+        """The Messenger answers recorded for this user, newest first, shaped like GraphClient's."""
+        calls = self.store.graph_calls.recent(200, method="POST", path=f"{self.page_id}/messages")
+        mine = [c for c in calls if (c.params.get("recipient") or {}).get("id") == psid][:limit]
+        return [{"id": c.result_id, "message": (c.params.get("message") or {}).get("text", ""),
+                 "created_time": _iso(c.created_at), "from": {"id": self.page_id}} for c in mine]
+
     def hide_comment(self, comment_id: str, hidden: bool = True) -> None:
         """Record hiding (or unhiding) a comment."""
         self._record("POST", comment_id, {"is_hidden": hidden}, lambda n: None)

@@ -83,20 +83,29 @@ def reject_reply(store: Store, reply_id: int, actor: str, *, now: float | None =
 
 
 def retry_reply(store: Store, reply_id: int, actor: str, *, now: float | None = None) -> None:
-    """Try a failed reply again (Meta is checked first, so it never goes out twice). Raises ReplyError."""
+    """Try a failed reply again, or send an unconfirmed one again. Raises ReplyError.
+
+    After a definite refusal the reply is sent at once; after a failure that may have reached Meta, Meta
+    is checked first; an unconfirmed reply is sent again because an admin decided so.
+    """
     now = time.time() if now is None else now
     with store.transaction():
         reply = store.replies.get(reply_id)
         if reply is None:
             raise ReplyError(f"there is no reply {reply_id}")
-        if reply.status != "failed" or reply.job_id is None:
-            raise ReplyError(f"reply {reply_id} is {reply.status}; only a failed reply can be tried again")
+        if reply.status not in ("failed", "unconfirmed") or reply.job_id is None:
+            raise ReplyError(f"reply {reply_id} is {reply.status}; only a failed reply can be tried again, "
+                             "or an unconfirmed one sent again")
         closed = window_closed(store, reply, now)
         if closed:
             raise ReplyError(f"reply {reply_id} can no longer be sent: {closed}")
-        store.jobs.requeue(reply.job_id, now)
+        job = store.jobs.get(reply.job_id)
+        # A job given up as 'dead' was refused outright (or left unconfirmed for an admin): nothing to check.
+        uncertain = reply.status == "failed" and job is not None and job.status == "failed"
+        store.jobs.requeue(reply.job_id, now, uncertain=uncertain)
         store.replies.reopen(reply_id, now)
-        audit(store, actor, "retry_reply", f"reply {reply_id}", now=now)
+        action = "send_again_reply" if reply.status == "unconfirmed" else "retry_reply"
+        audit(store, actor, action, f"reply {reply_id}", now=now)
 
 
 def list_replies(store: Store, limit: int = 50, *, status: str | None = None) -> list[dict]:

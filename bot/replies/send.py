@@ -4,8 +4,10 @@ A call cut off without an answer may have reached Meta, so before trying again:
 - a private reply is simply sent again: Meta allows one per comment and answers "already
   replied" (10900) if the first went out, which counts as sent;
 - a Messenger answer carries the job id in `metadata`; Meta's echo brings it back, and the
-  worker waits a short while for that echo before sending again;
+  worker waits a short while for that echo, then looks for our text in the conversation;
 - a public comment reply waits likewise for the webhook of the Page's own comment under it.
+When nothing confirms a Messenger answer or a public reply, it becomes *unconfirmed*: an admin
+sees Meta's words and decides whether to send it again; it is never re-sent automatically.
 """
 
 from __future__ import annotations
@@ -13,9 +15,17 @@ from __future__ import annotations
 import logging
 import time
 from abc import abstractmethod
+from datetime import datetime
 from typing import Callable
 
-from bot.meta.errors import GraphAlreadyReplied, GraphBadRequest, GraphError, GraphPermissionError, GraphTransient
+from bot.meta.errors import (
+    GraphAlreadyReplied,
+    GraphBadRequest,
+    GraphError,
+    GraphOutcomeUnknown,
+    GraphPermissionError,
+    GraphTransient,
+)
 from bot.outbox.jobs import JobHandler, OutboxJob
 from bot.replies.echoes import ECHO_PREFIX
 from bot.replies.windows import window_closed
@@ -34,6 +44,10 @@ class ReplyWindowClosed(GraphPermissionError):
     """Meta's window for this reply has closed; nothing was sent."""
 
 
+class SendUnconfirmed(GraphError):
+    """Meta's answer left a send's outcome unknown and nothing confirmed it: an admin decides."""
+
+
 class ReplyHandler(JobHandler):
     """Sends one approved reply; subclasses make the channel's call and say how to reconcile."""
 
@@ -41,6 +55,7 @@ class ReplyHandler(JobHandler):
         self.store = store
         self._clock = clock
         self._expired: dict[int, str] = {}
+        self._unconfirmed: dict[int, str] = {}
 
     def send(self, job: OutboxJob, graph) -> dict:
         now = self._clock()
@@ -60,6 +75,9 @@ class ReplyHandler(JobHandler):
             refusal = _window_refusal(error)
             if refusal:
                 self._expired[job.id] = refusal
+            elif isinstance(error, GraphOutcomeUnknown):
+                self.store.replies.note_error(reply.id, f"Meta's answer did not say whether it was sent: {error}",
+                                              now)
             elif isinstance(error, GraphTransient):
                 self.store.replies.note_error(reply.id, f"will retry: {error}", now)
             raise
@@ -76,7 +94,8 @@ class ReplyHandler(JobHandler):
 
     def on_give_up(self, job: OutboxJob, status: str, error: str) -> None:
         expired = self._expired.pop(job.id, None)
-        final = ("expired", expired) if expired else ("failed", error)
+        unconfirmed = self._unconfirmed.pop(job.id, None)
+        final = ("expired", expired) if expired else ("unconfirmed", unconfirmed) if unconfirmed else ("failed", error)
         self.store.replies.close(job.payload["reply_id"], final[0], self._clock(), error=final[1],
                                  from_statuses=("approved", "sending"))
 
@@ -93,16 +112,26 @@ class ReplyHandler(JobHandler):
         return None
 
     def _wait_for_echo(self, job: OutboxJob, key: str) -> dict | None:
-        """Adopt the echo of an interrupted attempt; wait for it a while; then None (send again)."""
+        """Adopt the echo of an interrupted attempt, waiting for it a while; None when no attempt was made."""
         seen = self.store.echoes.get(key)
         if seen:
             return {"id": seen, "adopted": True}
         reply = self.store.replies.get(job.payload["reply_id"])
         attempted = reply.attempted_at if reply else None
-        if attempted is not None and self._clock() - attempted < ECHO_WAIT_SECONDS:
+        if attempted is None:
+            return None  # interrupted before the call: nothing can have reached Meta
+        if self._clock() - attempted < ECHO_WAIT_SECONDS:
             raise GraphTransient("an interrupted send may have reached Meta; waiting for Meta's echo before "
-                                 "sending again")
-        return None
+                                 "deciding")
+        return {"unconfirmed_since": attempted}
+
+    def _unconfirmed_send(self, job: OutboxJob, how_checked: str) -> SendUnconfirmed:
+        """The error that leaves the reply unconfirmed for an admin, with Meta's last words."""
+        reply = self.store.replies.get(job.payload["reply_id"])
+        said = reply.error if reply and reply.error else "the send was interrupted before Meta answered"
+        words = f"Not confirmed: {said.removeprefix('will retry: ')}; {how_checked}"
+        self._unconfirmed[job.id] = words
+        return SendUnconfirmed(words)
 
 
 class PrivateReplyHandler(ReplyHandler):
@@ -122,7 +151,10 @@ class CommentReplyHandler(ReplyHandler):
         return graph.reply_to_comment(job.payload["recipient"], job.payload["text"])
 
     def reconcile(self, job: OutboxJob, graph) -> dict | None:
-        return self._wait_for_echo(job, f"comment:{job.payload['recipient']}")
+        found = self._wait_for_echo(job, f"comment:{job.payload['recipient']}")
+        if found is None or "unconfirmed_since" not in found:
+            return found
+        raise self._unconfirmed_send(job, "the Page's reply did not show up under the comment")
 
 
 class MessengerReplyHandler(ReplyHandler):
@@ -132,7 +164,21 @@ class MessengerReplyHandler(ReplyHandler):
         return graph.send_message(job.payload["recipient"], job.payload["text"], metadata=f"{ECHO_PREFIX}{job.id}")
 
     def reconcile(self, job: OutboxJob, graph) -> dict | None:
-        return self._wait_for_echo(job, f"job:{job.id}")
+        found = self._wait_for_echo(job, f"job:{job.id}")
+        if found is None or "unconfirmed_since" not in found:
+            return found
+        try:
+            seen = graph.conversation_messages(job.payload["recipient"])
+        except GraphTransient:
+            raise
+        except GraphError as error:
+            raise self._unconfirmed_send(job, f"no echo came and the conversation could not be read ({error})")
+        since = int(found["unconfirmed_since"])  # Meta's created_time has whole seconds
+        for message in seen:
+            if message.get("message") == job.payload["text"] and _is_page(message, graph) \
+                    and (_epoch(message.get("created_time")) or 0) >= since:
+                return {"id": str(message.get("id")), "adopted": True}
+        raise self._unconfirmed_send(job, "no echo came and the conversation does not show it")
 
 
 def reply_handlers(store: Store, *, clock: Callable[[], float] = time.time) -> dict[str, JobHandler]:
@@ -142,6 +188,20 @@ def reply_handlers(store: Store, *, clock: Callable[[], float] = time.time) -> d
         JOB_KINDS["comment_reply"]: CommentReplyHandler(store, clock=clock),
         JOB_KINDS["messenger"]: MessengerReplyHandler(store, clock=clock),
     }
+
+
+def _is_page(message: dict, graph) -> bool:
+    """Whether a conversation message was written by the Page (assumed when Meta leaves `from` out)."""
+    sender = message.get("from")
+    return not isinstance(sender, dict) or str(sender.get("id")) == str(getattr(graph, "page_id", sender.get("id")))
+
+
+def _epoch(created_time: object) -> float | None:
+    """Seconds since the epoch of Meta's created_time ("2026-12-06T04:26:08+0000"), None if unreadable."""
+    try:
+        return datetime.strptime(str(created_time), "%Y-%m-%dT%H:%M:%S%z").timestamp()
+    except ValueError:
+        return None
 
 
 def _window_refusal(error: GraphError) -> str | None:

@@ -12,10 +12,10 @@ from bot.store.base import Cursor, Page, Repository, Side, cursor_params, keyset
 QUEUE_VIEWS = {
     "pending": ("r.status = 'pending'",
                 ("-q.urgent", "(r.deadline IS NULL)", "coalesce(r.deadline, 0)", "q.created_at", "q.id"), False),
-    "recent": ("r.status IN ('approved', 'sending') OR (r.status IN ('sent', 'failed', 'expired')"
+    "recent": ("r.status IN ('approved', 'sending') OR (r.status IN ('sent', 'failed', 'expired', 'unconfirmed')"
                " AND r.approved_at >= :since)", ("r.approved_at", "r.id"), True),
     "sent": ("r.status = 'sent'", ("r.sent_at", "r.id"), True),
-    "failed": ("r.status IN ('failed', 'expired')", ("r.updated_at", "r.id"), True),
+    "failed": ("r.status IN ('failed', 'expired', 'unconfirmed')", ("r.updated_at", "r.id"), True),
     "all": ("1 = 1", ("q.created_at", "q.id"), True),
 }
 # Each tab's count, kept by triggers as questions and replies come and go (migration 0006): four rows, not a scan.

@@ -103,13 +103,13 @@ class OutboxJobs(Repository):
             )
         return cursor.rowcount == 1
 
-    def requeue(self, job_id: int, now: float) -> bool:
-        """Give a failed or dead job another try now (checked against Meta first); False otherwise."""
+    def requeue(self, job_id: int, now: float, *, uncertain: bool = True) -> bool:
+        """Give a failed or dead job another try now (checked against Meta first unless `uncertain` is False)."""
         with self._store.writing() as conn:
             cursor = conn.execute(
-                "UPDATE outbox_jobs SET status = 'pending', uncertain = 1, next_attempt_at = ?, updated_at = ?,"
+                "UPDATE outbox_jobs SET status = 'pending', uncertain = ?, next_attempt_at = ?, updated_at = ?,"
                 " finished_at = NULL WHERE id = ? AND status IN ('failed', 'dead')",
-                (now, now, job_id),
+                (int(uncertain), now, now, job_id),
             )
         return cursor.rowcount == 1
 

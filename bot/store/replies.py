@@ -131,7 +131,7 @@ class Replies(Repository):
 
     def close(self, reply_id: int, status: str, now: float, *, error: str | None = None,
               from_statuses: tuple[str, ...] = ("pending",)) -> bool:
-        """Move a reply to a final status (rejected, cancelled, expired, failed) from one of `from_statuses`."""
+        """Move a reply to a final status (rejected, cancelled, expired, failed, unconfirmed) from `from_statuses`."""
         marks = ",".join("?" * len(from_statuses))
         with self._store.writing() as conn:
             cursor = conn.execute(
@@ -161,10 +161,10 @@ class Replies(Repository):
         return cursor.rowcount == 1
 
     def reopen(self, reply_id: int, now: float) -> bool:
-        """Put a failed reply back to approved (its job was requeued); False unless failed."""
+        """Put a failed or unconfirmed reply back to approved (its job was requeued); False otherwise."""
         cursor = self.conn.execute(
-            "UPDATE replies SET status = 'approved', error = NULL, updated_at = ? WHERE id = ? AND status = 'failed'",
-            (now, reply_id))
+            "UPDATE replies SET status = 'approved', error = NULL, updated_at = ? WHERE id = ?"
+            " AND status IN ('failed', 'unconfirmed')", (now, reply_id))
         return cursor.rowcount == 1
 
     def cancel_open(self, question_id: int, reason: str, now: float, *,

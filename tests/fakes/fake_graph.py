@@ -57,6 +57,8 @@ class Fault:
     regain_minutes: float | None = None  # estimated_time_to_regain_access in the BUC header
     delay: float = 2.0  # seconds a "timeout" holds the answer back
     times: int = 1
+    # An error fault answered after the request took effect, as Meta sometimes answers a POST that worked.
+    applied: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -215,7 +217,7 @@ class GraphState:
         path, params = request["path"], request["params"]
         with self.lock:
             fault = self._take_fault(method, path)
-            if fault and fault.kind in _ERROR_KINDS:
+            if fault and fault.kind in _ERROR_KINDS and not fault.applied:
                 return self._with_usage(self._fault_answer(fault), path, fault)
         if fault and fault.kind == "timeout" and not wait(fault.delay):
             return Answer(0, None, abort=True)
@@ -224,6 +226,8 @@ class GraphState:
         with self.lock:
             answer = (self._user_token_route(method, path, params) or self._check_auth(path, params)
                       or self._route(method, path, params))
+        if fault and fault.kind in _ERROR_KINDS:
+            return self._with_usage(self._fault_answer(fault), path, fault)
         answer.abort = bool(fault and fault.kind == "lost_answer")
         answer.truncate = bool(fault and fault.kind == "truncated")
         return self._with_usage(answer, path, None)
@@ -368,6 +372,7 @@ class GraphState:
         if len(parts) == 2 and parts[0] == self.page_id:
             handler = {("GET", "posts"): self._list_posts, ("GET", "feed"): self._list_posts,
                        ("POST", "feed"): self._create_post, ("POST", "messages"): self._send,
+                       ("GET", "conversations"): self._conversations,
                        ("GET", "subscribed_apps"): self._list_apps,
                        ("POST", "subscribed_apps"): self._subscribe}.get((method, parts[1]))
             if handler:
@@ -499,8 +504,25 @@ class GraphState:
 
     def _deliver(self, psid: str, text: str, details: dict) -> Answer:
         message_id = "m_" + secrets.token_urlsafe(30)
-        self.messages.append({**details, "recipient_id": psid, "text": text, "message_id": message_id})
+        self.messages.append({**details, "recipient_id": psid, "text": text, "message_id": message_id,
+                              "created_time": self.clock()})
         return Answer(200, {"recipient_id": psid, "message_id": message_id})
+
+    def _conversations(self, params: dict) -> Answer:
+        """GET /{page-id}/conversations?user_id=PSID: the Page's thread with one user, newest message first."""
+        psid = str(params.get("user_id") or "")
+        if not psid:
+            return _error(100, "Param user_id is required for this request")  # the fake lists threads by user only
+        sent = [m for m in self.messages if m["recipient_id"] == psid]
+        if not sent:
+            return Answer(200, {"data": []})
+        page = {"name": "Demo Immigration Law Firm", "id": self.page_id}
+        data = [{"id": m["message_id"], "message": m["text"], "created_time": _iso(m["created_time"]),
+                 "from": page, "to": {"data": [{"id": psid}]}}
+                for m in sorted(sent, key=lambda m: m["created_time"], reverse=True)]
+        thread = {"id": "t_" + hashlib.sha1(psid.encode()).hexdigest()[:15],
+                  "messages": {"data": data, "paging": {"cursors": {"before": "b", "after": "a"}}}}
+        return Answer(200, {"data": [thread], "paging": {"cursors": {"before": "b", "after": "a"}}})
 
     # -- subscription and token ----------------------------------------------------------------
 

@@ -197,8 +197,9 @@ def test_wrong_token_and_wrong_app_secret_are_refused(fake, sleeps):
 # -- faults -> exception classes -----------------------------------------------------------------
 
 FAULT_TABLE = [
-    ({"kind": "graph_error", "code": 2}, GraphTransient),
-    ({"kind": "graph_error", "code": 1}, GraphTransient),
+    # A creating POST answered 500 with code 1 or 2 may have been published all the same.
+    ({"kind": "graph_error", "code": 2}, GraphOutcomeUnknown),
+    ({"kind": "graph_error", "code": 1}, GraphOutcomeUnknown),
     ({"kind": "bad_gateway"}, GraphOutcomeUnknown),
     ({"kind": "timeout", "delay": 1.0}, GraphOutcomeUnknown),
     ({"kind": "reset"}, GraphOutcomeUnknown),
@@ -231,21 +232,60 @@ def test_fault_maps_to_exception_class(fake, sleeps, fault, expected):
         assert caught.value.code == fault["code"] and caught.value.fbtrace_id
 
 
-def test_transient_errors_are_retried_and_post_once(fake, client, sleeps):
-    fake.fault("graph_error", path="/feed", code=2, times=2)
-    post_id = client.publish_post("Hello after a hiccup", BLOG_LINK)
-    assert [p["id"] for p in fake.posts] == [post_id]
-    assert len(calls_to(fake, "POST", "/feed")) == 3
+def test_transient_errors_on_reads_are_retried_inline(fake, client, sleeps):
+    fake.add_post("Already on the Page", BLOG_LINK)
+    fake.fault("graph_error", method="GET", path="/posts", code=2, times=2)
+    [post] = client.recent_posts()
+    assert BLOG_LINK in post["links"]
+    assert len(calls_to(fake, "GET", "/posts")) == 3
     assert len(sleeps) == 2 and all(0 < s <= 10 for s in sleeps)
 
 
+def test_a_post_that_changes_nothing_new_is_retried_inline(fake, client, sleeps):
+    fake.fault("graph_error", method="POST", path="/555_9", code=1)
+    client.hide_comment("555_9")
+    assert fake.hidden == {"555_9": True}
+    assert len(calls_to(fake, "POST", "/555_9")) == 2
+
+
 def test_transient_errors_give_up_after_the_attempts(fake, client):
-    fake.fault("graph_error", path="/messages", code=1, times=5)
-    fake.user_messaged("7004")
+    fake.fault("graph_error", method="GET", path="/subscribed_apps", code=1, times=5)
     with pytest.raises(GraphTransient):
-        client.send_message("7004", "hi")
-    assert len(calls_to(fake, "POST", "/messages")) == 3
-    assert fake.messages == []
+        client.subscribed_fields()
+    assert len(calls_to(fake, "GET", "/subscribed_apps")) == 3
+
+
+@pytest.mark.parametrize("code", [1, 2])
+def test_a_post_meta_published_but_answered_500_is_not_repeated(fake, client, code):
+    fake.fault("graph_error", path="/feed", code=code, applied=True)
+    with pytest.raises(GraphOutcomeUnknown) as caught:
+        client.publish_post("Published despite the error", BLOG_LINK)
+    assert caught.value.code == code and caught.value.http_status == 500
+    assert len(calls_to(fake, "POST", "/feed")) == 1 and len(fake.posts) == 1
+
+
+@pytest.mark.parametrize("send", [
+    lambda c: c.send_message("7004", "hi"),
+    lambda c: c.private_reply("555_3", "hi"),
+    lambda c: c.reply_to_comment("555_4", "hi"),
+], ids=["message", "private_reply", "comment_reply"])
+def test_a_creating_call_answered_code_2_is_not_retried_inline(fake, client, send):
+    fake.user_messaged("7004")
+    fake.fault("graph_error", method="POST", code=2, applied=True)
+    with pytest.raises(GraphOutcomeUnknown):
+        send(client)
+    assert len([r for r in fake.requests if r["method"] == "POST"]) == 1
+    assert len(fake.messages) + len(fake.comment_replies) == 1
+
+
+def test_the_conversation_shows_what_the_page_sent_to_a_user(fake, client):
+    fake.user_messaged("7004")
+    client.send_message("7004", "first answer")
+    client.send_message("7004", "second answer")
+    messages = client.conversation_messages("7004")
+    assert [m["message"] for m in messages] == ["second answer", "first answer"]
+    assert all(m["from"]["id"] == fake.page_id and m["created_time"] for m in messages)
+    assert client.conversation_messages("7005") == []
 
 
 @pytest.mark.parametrize("kind", ["lost_answer", "reset", "bad_gateway", "truncated"])

@@ -62,13 +62,15 @@ def page_links(fake: FakeGraph) -> list[str]:
 # -- faults that end well --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("fault", [
-    dict(kind="graph_error", code=2),                      # 500, retried inside the call
+    dict(kind="graph_error", code=2),                      # 500 before Meta acted: checked, then sent again
     dict(kind="graph_error", code=1, times=3),             # keeps failing: retried on a later pass
+    dict(kind="graph_error", code=2, applied=True),        # Meta posted, then answered 500 code 2
+    dict(kind="graph_error", code=1, applied=True),        # Meta posted, then answered 500 code 1
     dict(kind="bad_gateway"),                              # a proxy's 502: outcome unknown
     dict(kind="reset"),                                    # connection reset before Meta acted
     dict(kind="lost_answer"),                              # Meta posted, the answer was lost
     dict(kind="truncated"),                                # Meta posted, the answer was cut off
-], ids=["code-2", "code-1-three-times", "502", "reset", "lost-answer", "truncated"])
+], ids=["code-2", "code-1-three-times", "code-2-after-posting", "code-1-after-posting", "502", "reset", "lost-answer", "truncated"])
 def test_after_a_transient_fault_the_page_has_exactly_one_post(setup, fake, fault):
     settings, store, publisher = setup
     fake.fault(method="POST", path="/feed", **fault)
@@ -100,6 +102,20 @@ def test_a_call_that_times_out_after_meta_posted_is_adopted_not_repeated(setup, 
     assert len(graph_calls(fake, "POST", "/feed")) == 1
 
 
+def test_a_post_meta_made_before_answering_500_is_adopted_and_never_sent_twice(setup, fake):
+    settings, store, publisher = setup
+    fake.fault("graph_error", method="POST", path="/feed", code=2, applied=True,
+               message="An unexpected error has occurred. Please retry your request later.")
+    now = time.time()
+
+    pass_at(publisher, now)
+    assert entry(store)["page_status"] == "retrying" and "unexpected error" in entry(store)["page_error"]
+    pass_at(publisher, now + HOUR)
+
+    assert page_links(fake) == [LINK] and len(graph_calls(fake, "POST", "/feed")) == 1
+    assert entry(store)["page_post_id"] == fake.posts[0]["id"]
+
+
 def test_a_job_keeps_its_retry_visible_while_it_waits(setup, fake):
     settings, store, publisher = setup
     fake.fault("graph_error", method="POST", path="/feed", code=1, times=3, message="Please retry your request later")
@@ -113,7 +129,7 @@ def test_a_job_keeps_its_retry_visible_while_it_waits(setup, fake):
 
 def test_a_post_that_keeps_failing_gives_up_visibly_and_can_be_retried(setup, fake):
     settings, store, publisher = setup
-    fake.fault("graph_error", method="POST", path="/feed", code=1, times=3 * 10)  # 3 tries inside each attempt
+    fake.fault("graph_error", method="POST", path="/feed", code=1, times=10)  # one try per attempt: never repeated blind
     now = time.time()
 
     for step in range(12):

@@ -326,7 +326,7 @@ def test_the_echo_settles_a_messenger_send_whose_answer_was_lost(desk, fake):
 
 
 @pytest.mark.parametrize("fault", [{"kind": "reset"}, {"kind": "bad_gateway"}])
-def test_without_an_echo_a_messenger_send_that_failed_at_meta_is_sent_again_after_a_wait(desk, fake, fault):
+def test_without_an_echo_or_a_trace_in_the_conversation_a_messenger_send_is_left_unconfirmed(desk, fake, fault):
     fake.user_messaged("7770001")
     desk.deliver(message("How much is a consultation?"))
     desk.step()
@@ -338,9 +338,12 @@ def test_without_an_echo_a_messenger_send_that_failed_at_meta_is_sent_again_afte
     assert len(message_requests(fake)) == 1
     assert "waiting for Meta's echo" in desk.store.jobs.newest()[0].last_error
     desk.step(time.time() + ECHO_WAIT_SECONDS + 600)
+    desk.step(time.time() + 7200)
 
-    assert len(messenger_sends(fake)) == 1
-    assert desk.only_reply().status == "sent"
+    assert len(message_requests(fake)) == 1 and messenger_sends(fake) == []
+    reply = desk.only_reply()
+    assert reply.status == "unconfirmed"
+    assert "did not say whether it was sent" in reply.error and "conversation does not show it" in reply.error
 
 
 def test_meta_refusing_outside_the_window_marks_the_reply_expired(desk, fake):

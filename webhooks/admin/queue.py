@@ -1,7 +1,7 @@
 """``/admin/``: what members asked and the replies the bot suggests, to approve, edit or reject.
 
 Tabs: Pending (waiting for a decision, urgent first, then by deadline; below them what was
-approved in the last hour, with its outcome), Sent, Failed (failed or expired) and All.
+approved in the last hour, with its outcome), Sent, Failed (failed, expired or unconfirmed) and All.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class Tab:
 TABS = (
     Tab("pending", N_("Pending"), N_("Nothing waits for you. New questions appear here as members write.")),
     Tab("sent", N_("Sent"), N_("No reply has been sent yet.")),
-    Tab("failed", N_("Failed"), N_("No reply failed or expired.")),
+    Tab("failed", N_("Failed"), N_("No reply failed, expired or is unconfirmed.")),
     Tab("all", N_("All"), N_("No questions yet. They appear here as members comment or write to the Page.")),
 )
 
@@ -104,6 +104,9 @@ def status_line(reply: Reply | QueueItem) -> str:
         return _("Sending…") + (f" {sentence(error)}" if error else "")
     if status == "failed":
         return _("Failed. Meta said: %(error)s", error=error)
+    if status == "unconfirmed":
+        return _("Unconfirmed: Meta may or may not have delivered it, and nothing confirmed it. Meta said: "
+                 "%(error)s", error=error)
     if status == "expired":
         return _("Expired: %(error)s", error=error) if error else _("Expired: Meta's window for this reply closed.")
     if status == "rejected":

@@ -35,7 +35,7 @@ def reject_reply(reply_id: int):
 
 @bp.post("/replies/<int:reply_id>/retry")
 def retry_reply(reply_id: int):
-    """Try a failed reply again (Meta is checked first, so it never goes out twice)."""
+    """Try a failed reply again, or send an unconfirmed one again because an admin decided so."""
     return run(lambda: review.retry_reply(services().store, reply_id, actor()),
                _("Reply %(id)d is being tried again.", id=reply_id))
 

@@ -7,7 +7,7 @@ CREATE INDEX replies_by_recipient ON replies (recipient, status) WHERE channel =
 CREATE INDEX replies_pending_deadline ON replies (deadline) WHERE status = 'pending';
 -- The queue's Sent and Failed tabs, newest first.
 CREATE INDEX replies_sent ON replies (sent_at, id) WHERE status = 'sent';
-CREATE INDEX replies_failed ON replies (updated_at, id) WHERE status IN ('failed', 'expired');
+CREATE INDEX replies_failed ON replies (updated_at, id) WHERE status IN ('failed', 'expired', 'unconfirmed');
 -- Replies being sent, and those approved in the last hour (the Pending tab's "Approved recently").
 CREATE INDEX replies_by_status ON replies (status, approved_at);
 -- The queue's All tab (newest first, ties broken by id) and the statistics (the intent too: no table reads).
@@ -30,7 +30,7 @@ CREATE TABLE queue_tab_counts (
 INSERT INTO queue_tab_counts (tab, rows)
     SELECT 'pending', count(*) FROM replies WHERE status = 'pending'
     UNION ALL SELECT 'sent', count(*) FROM replies WHERE status = 'sent'
-    UNION ALL SELECT 'failed', count(*) FROM replies WHERE status IN ('failed', 'expired')
+    UNION ALL SELECT 'failed', count(*) FROM replies WHERE status IN ('failed', 'expired', 'unconfirmed')
     UNION ALL SELECT 'all', count(*) FROM questions;
 CREATE TRIGGER queue_tab_counts_question_added AFTER INSERT ON questions BEGIN
     UPDATE queue_tab_counts SET rows = rows + 1 WHERE tab = 'all';
@@ -40,15 +40,15 @@ CREATE TRIGGER queue_tab_counts_question_removed AFTER DELETE ON questions BEGIN
 END;
 CREATE TRIGGER queue_tab_counts_reply_added AFTER INSERT ON replies BEGIN
     UPDATE queue_tab_counts SET rows = rows + 1
-     WHERE tab = CASE WHEN NEW.status IN ('failed', 'expired') THEN 'failed' ELSE NEW.status END;
+     WHERE tab = CASE WHEN NEW.status IN ('failed', 'expired', 'unconfirmed') THEN 'failed' ELSE NEW.status END;
 END;
 CREATE TRIGGER queue_tab_counts_reply_moved AFTER UPDATE OF status ON replies WHEN OLD.status != NEW.status BEGIN
     UPDATE queue_tab_counts SET rows = rows - 1
-     WHERE tab = CASE WHEN OLD.status IN ('failed', 'expired') THEN 'failed' ELSE OLD.status END;
+     WHERE tab = CASE WHEN OLD.status IN ('failed', 'expired', 'unconfirmed') THEN 'failed' ELSE OLD.status END;
     UPDATE queue_tab_counts SET rows = rows + 1
-     WHERE tab = CASE WHEN NEW.status IN ('failed', 'expired') THEN 'failed' ELSE NEW.status END;
+     WHERE tab = CASE WHEN NEW.status IN ('failed', 'expired', 'unconfirmed') THEN 'failed' ELSE NEW.status END;
 END;
 CREATE TRIGGER queue_tab_counts_reply_removed AFTER DELETE ON replies BEGIN
     UPDATE queue_tab_counts SET rows = rows - 1
-     WHERE tab = CASE WHEN OLD.status IN ('failed', 'expired') THEN 'failed' ELSE OLD.status END;
+     WHERE tab = CASE WHEN OLD.status IN ('failed', 'expired', 'unconfirmed') THEN 'failed' ELSE OLD.status END;
 END;
