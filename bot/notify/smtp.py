@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import Iterator
 from urllib.parse import unquote, urlsplit
 
 # A mail server slower than this is treated as down; the e-mail is retried later with backoff.
@@ -57,31 +59,30 @@ def send_email(server: SmtpServer, sender: str, recipients: tuple[str, ...], sub
     message["From"], message["To"], message["Subject"] = sender, ", ".join(recipients), subject
     message["Date"], message["Message-ID"] = formatdate(localtime=False), make_msgid(domain=server.host)
     message.set_content(body)
-    try:
-        with _connect(server, timeout) as client:
-            if server.username:
-                client.login(server.username, server.password)
-            client.send_message(message, from_addr=sender, to_addrs=list(recipients))
-    except smtplib.SMTPAuthenticationError as exc:
-        raise MailError(f"the SMTP server refused the login ({exc.smtp_code})") from None
-    except smtplib.SMTPException as exc:
-        raise MailError(f"the SMTP server refused the e-mail ({type(exc).__name__}: {_short(exc)})") from None
-    except (OSError, ssl.SSLError) as exc:
-        raise MailError(f"could not talk to {server.host}:{server.port} ({type(exc).__name__})") from None
+    with _session(server, timeout, refusal="refused the e-mail") as client:
+        client.send_message(message, from_addr=sender, to_addrs=list(recipients))
 
 
 def check_login(server: SmtpServer, *, timeout: float = 5.0) -> None:
     """Connect, start TLS as the URL says, and log in (when it names a user), then leave; raises MailError."""
+    with _session(server, timeout, refusal="refused us"):
+        pass
+
+
+@contextmanager
+def _session(server: SmtpServer, timeout: float, *, refusal: str) -> Iterator[smtplib.SMTP]:
+    """A connected (and, when the URL names a user, logged-in) client; every failure becomes one MailError line."""
     try:
         with _connect(server, timeout) as client:
             if server.username:
                 client.login(server.username, server.password)
             else:
                 client.ehlo_or_helo_if_needed()
+            yield client
     except smtplib.SMTPAuthenticationError as exc:
         raise MailError(f"the SMTP server refused the login ({exc.smtp_code})") from None
     except smtplib.SMTPException as exc:
-        raise MailError(f"the SMTP server refused us ({type(exc).__name__}: {_short(exc)})") from None
+        raise MailError(f"the SMTP server {refusal} ({type(exc).__name__}: {_short(exc)})") from None
     except (OSError, ssl.SSLError) as exc:
         raise MailError(f"could not talk to {server.host}:{server.port} ({type(exc).__name__})") from None
 
