@@ -68,7 +68,7 @@ def _run_supervised(runtime: Runtime, store: Store, wake_fd: int) -> int:
 
     def stop_after_pass(signum, frame):
         # Not worker.stop() here: setting an Event inside a signal handler can deadlock on its lock.
-        threading.Thread(target=worker.stop, name="worker-stop").start()
+        threading.Thread(target=worker.stop, name="worker-stop", daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop_after_pass)
     listen_for_wakes(worker, wake_fd)
@@ -76,6 +76,10 @@ def _run_supervised(runtime: Runtime, store: Store, wake_fd: int) -> int:
         runtime.start()
         worker.run_forever()
     finally:
+        # The loop has ended and the process is on its way out. A SIGTERM from here on (the
+        # test harness or systemd stopping the group) would start a thread while the
+        # interpreter shuts down, which deadlocks on threading's own shutdown lock.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         runtime.stop()
         store.close()
     return 0

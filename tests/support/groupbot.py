@@ -80,8 +80,11 @@ class GroupbotServer:
                 self.process.wait()
         if self.process and self.process.stdout and not self.process.stdout.closed:
             # The process is gone, so its output ends: read it all, then close our end of the pipe.
-            self._reader.join(timeout=5)
-            self.process.stdout.close()
+            self._reader.join(timeout=15)
+            # A child that outlived it (a worker) may still hold the pipe: closing under the
+            # reader thread would then block forever, so leave it to that thread.
+            if not self._reader.is_alive():
+                self.process.stdout.close()
         return self.process.returncode if self.process else None
 
     def kill(self) -> None:
