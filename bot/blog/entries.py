@@ -19,7 +19,7 @@ from bot.blog.page_posts import page_status, queue_page_post
 from bot.config import Settings
 from bot.outbox.pause import current_pause
 from bot.store import Store
-from bot.store.base import Cursor, Page
+from bot.store.base import Cursor, Page, iso
 from bot.store.blog import Entry, NewEntry
 
 log = logging.getLogger(__name__)
@@ -168,16 +168,12 @@ def _post_dict(row: Entry, pause_text: str | None) -> dict:
         error = None
     return {
         "id": row.id, "guid": row.guid, "key": row.entry_key, "link": row.link, "title": row.title,
-        "published_at": _iso(row.published_at), "first_seen_at": _iso(row.first_seen_at),
+        "published_at": iso(row.published_at), "first_seen_at": iso(row.first_seen_at),
         "page_status": status, "page_post_id": row.page_post_id,
         "page_post_url": f"https://www.facebook.com/{row.page_post_id}" if row.page_post_id else None,
         "page_error": error, "page_attempts": row.job_attempts or 0,
-        "page_next_attempt_at": _iso(row.job_next_attempt_at) if row.job_status == "pending" else None,
+        "page_next_attempt_at": iso(row.job_next_attempt_at) if row.job_status == "pending" else None,
         "approved_by": row.approved_by, "group_status": row.group_status, "group_draft": row.group_draft,
         "group_posted_by": row.group_posted_by, "group_posted_url": row.group_posted_url,
-        "group_posted_at": _iso(row.group_posted_at),
+        "group_posted_at": iso(row.group_posted_at),
     }
-
-
-def _iso(epoch: float | None) -> str | None:
-    return None if epoch is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import time
 from dataclasses import asdict
 
 from bot.blog.entries import list_posts
@@ -14,6 +13,7 @@ from bot.blog.page_posts import approve_page_post, retry_page_post
 from bot.cli.common import CommandFailed, add_command, open_store, printable
 from bot.config import Settings
 from bot.runtime.assemble import assemble
+from bot.store.base import iso
 
 
 def register(commands) -> None:
@@ -87,7 +87,7 @@ def post_line(row: dict) -> str:
 
 def fetch_calls(store, limit: int) -> list[dict]:
     """Rows for `groupbot list calls` (what dry-run would have sent)."""
-    return [{**asdict(call), "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(call.created_at))}
+    return [{**asdict(call), "created_at": iso(call.created_at)}
             for call in store.graph_calls.recent(limit)]
 
 

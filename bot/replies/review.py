@@ -15,6 +15,7 @@ from bot.outbox.jobs import enqueue
 from bot.replies.send import JOB_KINDS
 from bot.replies.windows import window_closed
 from bot.store import Store
+from bot.store.base import iso
 from bot.store.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -116,10 +117,10 @@ def list_replies(store: Store, limit: int = 50, *, status: str | None = None) ->
 def _reply_dict(row: Reply) -> dict:
     return {
         "id": row.id, "question_id": row.question_id, "intent": row.intent, "channel": row.channel,
-        "text": row.text, "status": row.status, "deadline": _iso(row.deadline),
-        "sent_at": _iso(row.sent_at), "error": row.error, "language": row.language,
+        "text": row.text, "status": row.status, "deadline": iso(row.deadline),
+        "sent_at": iso(row.sent_at), "error": row.error, "language": row.language,
         "urgent": bool(row.urgent), "automated": bool(row.automated), "edited": bool(row.edited),
-        "approved_by": row.approved_by, "source": row.source, "created_at": _iso(row.created_at),
+        "approved_by": row.approved_by, "source": row.source, "created_at": iso(row.created_at),
     }
 
 
@@ -131,10 +132,6 @@ def _pending(store: Store, reply_id: int) -> Reply:
         why = f": {reply.error}" if reply.error and reply.status in ("cancelled", "expired") else ""
         raise ReplyError(f"reply {reply_id} is {reply.status}, not pending{why}")
     return reply
-
-
-def _iso(epoch: float | None) -> str | None:
-    return None if epoch is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
 def approve_in_transaction(store: Store, reply: Reply, actor: str, text: str | None, now: float) -> int:
