@@ -24,7 +24,7 @@ from bot.answers.loading import load_knowledge_base
 from bot.answers.matcher import FaqMatcher
 
 NO_REPLY = "(no reply)"
-DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+DATA = Path(__file__).resolve().parent.parent / "bot" / "answers" / "data"
 SETS = {"eval": ["messages_eval.jsonl"], "fresh": ["messages_fresh.jsonl"]}
 SETS["all"] = SETS["fresh"] + SETS["eval"]
 

@@ -28,6 +28,7 @@ from bot.store.dashboard import Dashboard
 from bot.store.demo import DryRunData
 from bot.store.echoes import PageEchoes
 from bot.store.emails import AdminEmails
+from bot.store.examples import LearnedExamples
 from bot.store.graph_calls import GraphCalls
 from bot.store.intake import Deliveries, Delivery, NewQuestion
 from bot.store.leases import Leases
@@ -113,6 +114,7 @@ class Store:
         self.accounts = Accounts(self)
         self.audit = AuditLog(self)
         self.emails = AdminEmails(self)
+        self.examples = LearnedExamples(self)
         self.retention = Retention(self)
         self.dry_run_data = DryRunData(self)
 

@@ -11,7 +11,7 @@ from bot.answers.language import detect_language
 from bot.answers.loading import load_knowledge_base
 from bot.answers.matcher import FaqMatch, FaqMatcher
 
-DATA = Path(__file__).parents[1] / "data"
+DATA = Path(__file__).parents[2] / "bot" / "answers" / "data"
 LANGUAGES = {"en", "es", "mixed"}
 
 
@@ -44,7 +44,8 @@ def test_data_sets_are_large_labelled_and_disjoint():
     assert len(rows) >= 400
     assert sum(row["intent"] is None for row in rows) >= 120
     assert 0.35 <= len(held_out) / len(rows) <= 0.45
-    assert all(set(row) == {"text", "intent", "language"} for row in rows)
+    assert all(set(row) == {"text", "intent", "urgent", "language"} for row in rows)
+    assert all(row["urgent"] == (row["intent"] == "urgent_detention") or row["urgent"] for row in rows)
     assert all(row["intent"] is None or row["intent"] in intents for row in rows)
     assert all(row["language"] in LANGUAGES for row in rows)
     assert {row["intent"] for row in held_out} == intents | {None}

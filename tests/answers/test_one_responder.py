@@ -28,7 +28,7 @@ from webhooks.admin.faq import LANGUAGE_LABELS
 from webhooks.admin.queue import SENSITIVE_LABELS
 from webhooks.admin.words import intent_label
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "bot" / "answers" / "data"
 PAGE_ID = "104000000000001"
 EMAIL = "ana@example-firm.test"
 PASSWORD = "Mar-Azul 2024 casa"
