@@ -58,7 +58,7 @@ def test_fresh_set_is_labelled_and_new():
     intents = set(load_knowledge_base().intents)
     assert len(fresh) >= 200
     assert sum(row["intent"] is None for row in fresh) >= 70
-    assert all(set(row) == {"text", "intent", "language"} for row in fresh)
+    assert all(set(row) == {"text", "intent", "urgent", "language"} for row in fresh)
     assert {row["intent"] for row in fresh} == intents | {None}
     assert all(row["language"] in LANGUAGES for row in fresh)
     assert not {r["text"].lower() for r in fresh} & {r["text"].lower() for r in seen}
