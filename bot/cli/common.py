@@ -11,6 +11,7 @@ from typing import Callable
 
 from bot.config import Settings
 from bot.errors import Refused
+from bot.ops.running import damage_after_unclean_shutdown
 from bot.store import Store, private_folder
 
 DEFAULT_HOST = "127.0.0.1"
@@ -48,7 +49,11 @@ def add_command(commands, name: str, handler: Handler, help_text: str) -> argpar
 
 
 def open_store(settings: Settings) -> Store:
-    """The migrated database, or CommandFailed naming the file."""
+    """The migrated database, or CommandFailed naming the file (and `groupbot restore` when it is damaged)."""
+    damage = damage_after_unclean_shutdown(settings.database_path)
+    if damage:
+        raise CommandFailed(f"the database at {settings.database_path} is damaged after an unclean shutdown"
+                            f" ({damage}); put the newest backup back with `groupbot restore BACKUP_FILE`")
     store = Store(settings.database_path, synchronous=settings.sqlite_synchronous)
     try:
         private_folder(settings.data_dir)

@@ -11,6 +11,7 @@ from bot.errors import Refused
 from bot.outbox.leases import holder_is_gone
 from bot.runtime.dispatcher import PUBLISHER_LEASE
 from bot.store import Store
+from bot.store.snapshot import quick_check_problem
 
 PROC = Path("/proc")
 
@@ -44,6 +45,24 @@ def _live_publisher(database: Path) -> str | None:
     if lease is None or lease.expires_at <= time.time() or holder_is_gone(lease.holder):
         return None
     return lease.holder
+
+
+def damage_after_unclean_shutdown(database: Path) -> str | None:
+    """What is wrong with the database when the last process to use it did not close it, or None.
+
+    SQLite removes the write-ahead log when the last connection closes cleanly; one left behind
+    with nobody holding the file means a crash, a kill -9 or a power cut, the moments a disk or
+    a restore-by-rename can leave the file damaged. Only then is the file checked (a quick_check
+    reads every page), so a clean start costs nothing.
+    """
+    log_file = database.with_name(database.name + "-wal")
+    try:
+        left_behind = log_file.stat().st_size > 0
+    except FileNotFoundError:
+        return None
+    if not left_behind or processes_using(database):
+        return None
+    return quick_check_problem(database)
 
 
 def processes_using(path: Path) -> list[int]:

@@ -39,6 +39,17 @@ def integrity_problem(path: Path) -> str | None:
     return None
 
 
+def quick_check_problem(path: Path) -> str | None:
+    """What `PRAGMA quick_check` finds wrong in the database at ``path`` (its write-ahead log replayed), or None."""
+    try:
+        # A read-write connection: opening it replays what the log holds, as groupbot's own will.
+        with closing(sqlite3.connect(path, timeout=30)) as conn:
+            verdict = [row[0] for row in conn.execute("PRAGMA quick_check")]
+    except sqlite3.Error as exc:
+        return str(exc)
+    return None if verdict == ["ok"] else "; ".join(verdict[:3])
+
+
 def row_counts(path: Path) -> dict[str, int]:
     """How many deliveries, questions, replies and admins the database at ``path`` holds."""
     with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
