@@ -12,7 +12,7 @@ from bot.accounts.admins import ensure_first_admin
 from bot.cli.common import DEFAULT_HOST, DEFAULT_PORT, CommandFailed, add_command, exit_on_sigterm, open_store
 from bot.config import Settings
 from bot.runtime.assemble import Runtime, assemble
-from bot.runtime.process import WAKE_FD_OPTION, WorkerProcess, listen_for_wakes
+from bot.runtime.process import WAKE_FD_OPTION, WorkerProcess, give_way_to_the_web, listen_for_wakes
 from bot.store import Store
 
 
@@ -46,6 +46,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     """Worker only, until SIGINT/SIGTERM (or, under `serve`, until SIGTERM or the end of its wake pipe)."""
     store = open_store(settings)
     runtime = assemble(settings, store)
+    give_way_to_the_web()
     if args.wake_fd is not None:
         return _run_supervised(runtime, store, args.wake_fd)
     exit_on_sigterm()

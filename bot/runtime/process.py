@@ -41,6 +41,18 @@ HEALTHY_RUN_SECONDS = 60.0
 EXIT_GRACE_SECONDS = 0.5
 
 
+# How much lower than the web process the worker runs (see `give_way_to_the_web`).
+WORKER_NICENESS = 5
+
+
+def give_way_to_the_web() -> None:
+    """Lower this process's CPU priority, so that on a contended core Meta's deliveries are answered first."""
+    try:
+        os.nice(WORKER_NICENESS)
+    except OSError:  # not allowed here (some containers): the worker simply shares the core evenly
+        log.info("could not lower the worker's CPU priority; it shares the processor evenly with the web app")
+
+
 def worker_command() -> list[str]:
     """The command line of a supervised worker, without the wake option."""
     return [sys.executable, "-m", "bot.cli", "worker"]

@@ -20,12 +20,10 @@ IDLE_WAIT_SECONDS = 1.0
 # After a wake-up, gather what else arrives for a moment: one transaction for many
 # deliveries costs far less than one each, and a question still shows within a second.
 WAKE_DEBOUNCE_SECONDS = 0.2
-# Sharing the machine's cores with the web app, the worker gives way while deliveries
-# keep arriving: after a busy pass it rests nine times as long as the pass took (a tenth
-# of the time, still far above a firm's traffic), so answering Meta within its deadline
-# comes first and a backlog drains once a burst ends.
-YIELD_FACTOR = 9.0
-HOT_INTAKE_SECONDS = 0.5
+# The worker never rests while work is due, so judging keeps pace with intake however busy the
+# web side is. Answering Meta within its deadline still comes first: the worker runs in its own
+# process at a lower OS priority (`bot.runtime.process.give_way_to_the_web`), so on a contended
+# core the kernel runs the web process first, and on an idle one the worker takes all it needs.
 
 
 @dataclass
@@ -53,11 +51,9 @@ class Worker:
         self._last_seen: tuple[float, float] | None = None  # (wall, monotonic) at the last look
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._last_delivery = float("-inf")
 
     def wake(self) -> None:
         """Ask for a pass now (the web side calls this after committing a delivery)."""
-        self._last_delivery = time.monotonic()
         if not self._wake.is_set():
             self._wake.set()
 
@@ -99,11 +95,7 @@ class Worker:
         """Loop until ``stop()``."""
         log.info("worker started")
         while not self._stop.is_set():
-            started = time.monotonic()
-            busy = self.run_once()
-            if busy and started - self._last_delivery < HOT_INTAKE_SECONDS:
-                self._stop.wait((time.monotonic() - started) * YIELD_FACTOR)
-            elif not busy:
+            if not self.run_once():
                 # Woken early by a new delivery; otherwise a short poll also covers
                 # deliveries committed by other processes (several web processes, one worker).
                 if self._wake.wait(IDLE_WAIT_SECONDS):
