@@ -7,6 +7,7 @@ import json
 import logging
 import re
 import time
+from email.utils import parsedate_to_datetime
 from functools import partial
 from typing import Any, Callable, Iterator, Sequence
 from urllib.parse import parse_qs, urlsplit
@@ -91,6 +92,8 @@ class GraphClient:
         self.max_inline_wait = max_inline_wait
         self._sleep = sleep
         self._backoff = wait_exponential_jitter(multiplier=0.5, max=8.0, jitter=0.5)
+        # Meta's clock as its last answer's Date header gave it, with this process's monotonic time then.
+        self._server_date: tuple[float, float] | None = None
 
     def __repr__(self) -> str:
         return f"GraphClient(base_url={self.base_url!r}, version={self.version!r}, page_id={self.page_id!r})"
@@ -182,6 +185,22 @@ class GraphClient:
             raise GraphOutcomeUnknown("debug_token answer has no data object")
         return data
 
+    def server_time(self, *, max_age: float = 300.0) -> float | None:
+        """Meta's current time by its answers' Date header (asking for the Page's id when no answer is recent).
+
+        None when Meta cannot be reached or sends no usable date. Good to a second or two: enough to tell a
+        wall clock set days wrong from a right one.
+        """
+        if self._server_date is None or time.monotonic() - self._server_date[1] > max_age:
+            try:
+                self._call("GET", self.page_id, {"fields": "id"})
+            except GraphError:
+                pass  # an error answer carries a Date header too
+        if self._server_date is None:
+            return None
+        date, seen_at = self._server_date
+        return date + (time.monotonic() - seen_at)
+
     # -- plumbing -----------------------------------------------------------------------------
 
     def _call(self, method: str, path: str, params: dict[str, Any] | None = None, *,
@@ -210,6 +229,7 @@ class GraphClient:
             error = _network_error(exc)
             log.warning("graph %s /%s failed: %s", method, path, error)
             raise error from None  # the chained exception would print the URL, query and all
+        self._note_server_date(resp)
         error = error_from_response(resp)
         if error is None:
             log.debug("graph %s /%s -> %s", method, path, resp.status_code)
@@ -220,6 +240,15 @@ class GraphClient:
             error = _unknown_if_it_may_have_happened(error)
         log.warning("graph %s /%s failed: %s %s", method, path, type(error).__name__, error)
         raise error
+
+    def _note_server_date(self, resp: requests.Response) -> None:
+        header = resp.headers.get("Date")
+        try:
+            date = parsedate_to_datetime(header).timestamp() if header else None
+        except (TypeError, ValueError):
+            date = None
+        if date is not None:
+            self._server_date = (date, time.monotonic())
 
     def _retryable(self, error: BaseException, *, creates: bool) -> bool:
         """Retry inside the call only what cannot duplicate an effect and needs a short wait."""

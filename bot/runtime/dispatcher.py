@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.meta.connect import build_graph
 from bot.meta.errors import GraphAuthError, GraphError
 from bot.meta.subscription import restore_subscription
+from bot.ops.clock import current_jump, settle_with_meta
 from bot.outbox.jobs import JobHandler
 from bot.outbox.leases import Lease
 from bot.outbox.pause import active_pause, pause_sending, token_fingerprint
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 
 PUBLISHER_LEASE = "publisher"  # the stored name, kept as it was
 WEBSUB_CHECK_SECONDS = 60.0
+# While a clock jump stands, how often Meta's clock is asked whether ours is right (a cheap GET).
+CLOCK_CHECK_SECONDS = 60.0
 
 
 @dataclass
@@ -73,6 +76,7 @@ class Dispatcher:
         if not self.settings.dry_run:
             jobs.append(Job("page-subscription", self.check_subscription,
                             every=float(self.settings.subscription_check_interval)))
+            jobs.append(Job("clock-check", self.check_clock, every=CLOCK_CHECK_SECONDS))
         return jobs
 
     def poll_if_due(self, now: float) -> bool:
@@ -113,6 +117,12 @@ class Dispatcher:
             pause_sending(self.store, str(error), self.fingerprint, now)
         except GraphError as error:
             log.warning("could not check the Page's webhook subscription (next check later): %s", error)
+        return False
+
+    def check_clock(self, now: float) -> bool:
+        """After a clock jump, ask Meta's clock (its Date header) whether ours is right; lift the pause if so."""
+        if current_jump(self.store) is not None and self.lease.hold(now):
+            settle_with_meta(self.store, self.graph.server_time(), now)
         return False
 
     def drain(self, clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep) -> int:

@@ -158,6 +158,7 @@ class GraphState:
             self.subscribed_fields = list(DEFAULT_FIELDS)
             self.token_expired = False
             self.user_token_expired = False
+            self.clock_offset = 0.0  # how far Meta's clock (its Date header) is from this machine's
             self.managed_pages = [
                 {"id": self.page_id, "name": "Demo Immigration Law Firm", "access_token": self.token,
                  "tasks": list(ALL_TASKS)},
@@ -176,6 +177,7 @@ class GraphState:
             "expire_user_token": lambda: setattr(self, "user_token_expired", True),
             "managed_pages": lambda pages: setattr(self, "managed_pages", [dict(p) for p in pages]),
             "drop_subscription": lambda: setattr(self, "subscribed_fields", []),
+            "clock_offset": lambda seconds: setattr(self, "clock_offset", float(seconds)),
             "requests": lambda: list(self.requests), "state": self.snapshot,
         }
         if op not in ops:
@@ -574,6 +576,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_POST = do_DELETE = do_GET
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The Date header, by the fake Meta's clock (which a test may set apart from this machine's)."""
+        state = self.server.state
+        return super().date_time_string(state.clock() + state.clock_offset if timestamp is None else timestamp)
+
     def _answer(self, answer: Answer) -> None:
         is_json = not isinstance(answer.body, str)
         data = (json.dumps(answer.body) if is_json else answer.body).encode()
@@ -661,6 +668,10 @@ class _Controls:
     def drop_subscription(self) -> None:
         """Unsubscribe the app from the Page, as Meta does after an hour of failed deliveries."""
         self._control("drop_subscription")
+
+    def set_clock_offset(self, seconds: float) -> None:
+        """Set Meta's clock (the Date header of every answer) this far from this machine's."""
+        self._control("clock_offset", seconds=seconds)
 
     def reset(self) -> None:
         """Back to an empty Page with the app subscribed."""

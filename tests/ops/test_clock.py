@@ -120,3 +120,31 @@ def test_the_health_page_shows_the_pause_and_an_admin_confirms_the_time_there(tm
 
 def csrf_token(page: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def test_meta_s_clock_agreeing_with_ours_lifts_the_pause_by_itself(make_desk, fake, graph_for, tmp_path):
+    desk = make_desk(tmp_path, fake)
+    # A clock set right after being days behind: the worker saw a jump, but the time is now correct.
+    record_jump(desk.store, time.time() - 100 * DAY, time.time())
+    runtime = assemble(desk.settings, desk.store, graph=graph_for(desk.settings), feed_timeout=0.5)
+
+    runtime.worker.run_once()
+
+    assert current_jump(desk.store) is None
+    entry = desk.store.audit.newest(1)[0]
+    assert (entry.actor, entry.action) == ("Meta's clock", "confirm-clock")
+
+
+def test_meta_s_clock_disagreeing_keeps_the_pause_and_says_which_clock_is_off(make_desk, fake, graph_for, tmp_path,
+                                                                             live_env):
+    desk = make_desk(tmp_path, fake)
+    fake.set_clock_offset(-100 * DAY)  # this machine's clock ran 100 days ahead; Meta's is right
+    record_jump(desk.store, time.time() - 100 * DAY, time.time())
+    runtime = assemble(desk.settings, desk.store, graph=graph_for(desk.settings), feed_timeout=0.5)
+
+    runtime.worker.run_once()
+
+    assert current_jump(desk.store) is not None
+    checked = run_cli("doctor", env=live_env(tmp_path / "var", fake, None), cwd=tmp_path)
+    said = re.search(r"PROBLEM clock: .*", checked.stdout).group(0)
+    assert "Meta's clock said" in said and "groupbot confirm-clock" in said
