@@ -15,17 +15,18 @@ PLACEHOLDERS = frozenset(
 MESSENGER_LIMIT = 2000  # Meta refuses Messenger text of 2,000 characters or more
 TEMPLATE_LIMIT = 1000
 
-# Lower wins. The order is the design's priority rule; 'cost' and 'practical' are ours:
-# a price question about a topic wants the price answer, and "where / when / in which
-# language" is more specific than "book a consultation".
+# Lower wins. The order is the labelling guide's (docs/answer-conventions.md): a legal topic
+# beats a consultation, which beats a price question; "where / when" beats "in which language".
+# A topic named only as the thing being priced loses to `cost` (see the matcher).
 PRIORITY_CLASSES: Mapping[str, int] = MappingProxyType({
     "urgent": 0,
-    "cost": 1,
-    "legal": 2,
-    "practical": 3,
-    "consultation": 4,
-    "contact": 5,
-    "resource": 6,
+    "legal": 1,
+    "consultation": 2,
+    "cost": 3,
+    "practical": 4,
+    "language": 5,
+    "contact": 6,
+    "resource": 7,
 })
 DEFAULT_PRIORITY_CLASS = "legal"  # firm-added intents rank with the legal topics
 

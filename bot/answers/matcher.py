@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bot.answers import guard
-from bot.answers.knowledge import KnowledgeBase
+from bot.answers.knowledge import PRIORITY_CLASSES, KnowledgeBase
 from bot.answers.language import ENGLISH, SPANISH, detect_language
 from bot.answers.phrases import Hit, PhraseSet, Vocabulary
 from bot.answers.signals import Signals, clause_of, cue_words, read_signals
@@ -100,6 +100,8 @@ class FaqMatcher:
             self._candidate(name, found, tokens, corrected) for name, found in by_intent.items()
         ]
         candidates = _drop_unasked(candidates, by_intent, message, signals)
+        candidates = _drop_priced(candidates, by_intent, message, signals)
+        candidates = _language_of_the_place(candidates, by_intent, message)
         return _drop_background(candidates, by_intent, tokens)
 
     def _candidate(
@@ -130,6 +132,51 @@ def _drop_background(
         if not (rivals and background):
             kept.append(candidate)
     return kept or candidates
+
+
+def _drop_priced(
+    candidates: list[_Candidate],
+    hits: dict[str, list[Hit[str]]],
+    message: Normalized,
+    signals: Signals,
+) -> list[_Candidate]:
+    """Drop legal topics named only as the thing being priced (labelling guide, rule 2).
+
+    "What would you charge for a green card case?" asks the price; "¿y por la ciudadanía
+    cuánto? tuve un DUI, ¿califico?" also asks about the topic, in a clause with no price word.
+    """
+    cost = [c for c in candidates if c.priority == PRIORITY_CLASSES["cost"]]
+    if not cost or not signals.asking_clauses:
+        return candidates
+    priced = {clause_of(message, h.start) for c in cost for h in hits[c.name]}
+    if not signals.asking_clauses <= priced:
+        return candidates
+    return [c for c in candidates if c.priority != PRIORITY_CLASSES["legal"]]
+
+
+def _language_of_the_place(
+    candidates: list[_Candidate],
+    hits: dict[str, list[Hit[str]]],
+    message: Normalized,
+) -> list[_Candidate]:
+    """A language asked about the consult or the office is one need, not two.
+
+    "¿Hablan español en la oficina?" and "do your lawyers speak Spanish?" ask about the
+    language; "do you speak spanish? I want a consultation" asks for both, and the
+    consultation ranks first.
+    """
+    language = [c for c in candidates if c.priority == PRIORITY_CLASSES["language"]]
+    if not language:
+        return candidates
+    spoken = {clause_of(message, h.start) for c in language for h in hits[c.name]}
+    place = (PRIORITY_CLASSES["consultation"], PRIORITY_CLASSES["practical"])
+    higher = [c for c in candidates if c.priority < PRIORITY_CLASSES["language"]]
+    if higher and all(
+        c.priority in place and all(clause_of(message, h.start) in spoken for h in hits[c.name])
+        for c in higher
+    ):
+        return [c for c in candidates if c not in higher]
+    return candidates
 
 
 def _drop_unasked(

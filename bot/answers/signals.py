@@ -35,7 +35,8 @@ CUES = {
         what are my options, que opciones tengo, que sigue, what next,
         me preguntaba, preguntaba, i was wondering, wondering, i wonder, queria saber,
         quisiera saber, queria preguntar, wanted to ask, want to ask, the difference,
-        la diferencia, difference between, my question is, mi pregunta es""",
+        la diferencia, difference between, my question is, mi pregunta es, keep me posted,
+        keep me informed, keep us posted, avisenme, me avisan, nos avisan""",
     # Question words that ask wherever they stand.
     "question": """
         how, where, como, donde, cuanto, cuanta, cuantos, cuantas, cual, cuales, quien,

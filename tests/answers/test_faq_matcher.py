@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -64,6 +67,35 @@ def test_fresh_set_is_labelled_and_new():
     assert not {r["text"].lower() for r in fresh} & {r["text"].lower() for r in seen}
 
 
+def folded(text: str) -> str:
+    """A message without case, accents or punctuation, to catch a copy with small edits."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[^\w\s]", " ", text).split()) or text
+
+
+def test_test_split_is_labelled_to_the_guide_and_new():
+    # Shape only: the test split is scored once, by the learned answer engine's first run.
+    test = read_messages("messages_test.jsonl")
+    seen = (read_messages("messages_tune.jsonl") + read_messages("messages_eval.jsonl")
+            + read_messages("messages_fresh.jsonl"))
+    intents = set(load_knowledge_base().intents)
+    assert len(test) == 800
+    assert all(list(row) == ["text", "intent", "urgent", "language"] for row in test)
+    assert all(row["intent"] is None or row["intent"] in intents for row in test)
+    per_intent = Counter(row["intent"] for row in test)
+    assert all(per_intent[name] >= 25 for name in intents), per_intent
+    assert 0.30 <= per_intent[None] / len(test) <= 0.40
+    assert all(row["urgent"] for row in test if row["intent"] == "urgent_detention")
+    assert sum(row["urgent"] for row in test) >= 60
+    languages = Counter(row["language"] for row in test)
+    assert set(languages) == LANGUAGES and all(n / len(test) >= 0.2 for n in languages.values())
+    assert len({folded(row["text"]) for row in test}) == len(test)
+    assert not {folded(r["text"]) for r in test} & {folded(r["text"]) for r in seen}
+
+
+# The rules were tuned on these sets after they were relabelled to the guide, so the figures
+# below are upper bounds for messages nobody has seen; the test split gives the honest one.
 def test_answers_on_held_out_messages_are_right(held_out_results):
     answered = [(row, got) for row, got in held_out_results if got.intent is not None]
     wrong = [(row["text"], row["intent"], got.intent) for row, got in answered
@@ -102,7 +134,9 @@ def test_language_is_detected_on_held_out_messages(held_out_results):
     ("info porfa, donde esta el link del centro de recursos?", "resource_center"),
     ("where can I read the covid guide?", "resource_center"),
     ("cuanto cobran por el tramite de residencia?", "fees"),
-    ("do you speak spanish? I want a consultation", "language"),
+    ("do you speak spanish? I want a consultation", "consultation"),
+    ("¿hablan español en la oficina?", "language"),
+    ("do your lawyers speak Spanish?", "language"),
     ("I have DACA, can I get a green card?", "green_card"),
     ("tengo la residencia desde 2016, puedo sacar la ciudadania?", "citizenship"),
     ("how much time does the work permit take?", "work_permit"),
@@ -122,15 +156,59 @@ def test_most_urgent_and_specific_need_wins(matcher, text, intent):
 
 
 @pytest.mark.parametrize(("text", "intent"), [
+    # 1. a topic named as the reason for a consult wins
+    ("quisiera agendar para que me expliquen lo de la residencia", "green_card"),
+    # 2. a topic named only as the thing being priced does not
+    ("What would you charge to handle a green card application?", "fees"),
+    ("¿y por la ciudadanía cuánto? tuve un DUI hace años, ¿califico todavía?", "citizenship"),
+    ("cuánto cobra el abogado por un caso de asilo?", "fees"),
+    # 3. government fees take the topic; a bond is the detention's
+    ("cuanto cobra USCIS por el I-485?", "green_card"),
+    ("is there a fee waiver for the N-400?", "citizenship"),
+    # 4. the consultation's price is the consultation's
+    ("what do you charge for a consult, can I pay by card", "consultation"),
+    ("la primera consulta no cobran?", "consultation"),
+    ("y el costo??", "fees"),
+    # 5. a hypothetical is not a detention
+    ("que derechos tengo si llega la migra a mi trabajo?", "resource_center"),
+    # 6. a CBP One cita is asylum; a USCIS cita closed by COVID is news
+    ("tengo mi cita de CBP One mañana, que llevo?", "asylum"),
+    ("my USCIS appointment was cancelled because of covid, when do they reopen?",
+     "resource_center"),
+    # 8. a bare info request wants the resources; info on a topic takes the topic
+    ("info?", "resource_center"),
+    ("quiero saber más", "resource_center"),
+    ("info sobre DACA", "daca"),
+    # 9. language words that are not about staff
+    ("is the citizenship test in spanish?", "citizenship"),
+    ("pueden hacer un video en español sobre el anuncio?", "resource_center"),
+    # 10. a number left for alerts is not a callback
+    ("keep me posted, my number is 619 555 0101", "resource_center"),
+    ("call me back at 619 555 0101", "contact"),
+])
+def test_the_labelling_guide_rules_decide_borderline_cases(matcher, text, intent):
+    assert matcher.match(text).intent == intent
+
+
+@pytest.mark.parametrize("text", [
+    "Buenas, una duda",
+    "tengo una pregunta",
+    "por fin me aprobaron el permiso de trabajo 🙏",
+])
+def test_a_question_still_to_come_or_good_news_gets_no_reply(matcher, text):
+    assert matcher.match(text).intent is None
+
+
+@pytest.mark.parametrize(("text", "intent"), [
     ("pemiso de trabajo?", "work_permit"),
     ("requisitos de la ciudadania", "citizenship"),
     ("cuidadania como aplico", "citizenship"),
     ("cual es su numero", "contact"),
     ("abogadoo por favor", "consultation"),
-    ("holaaaa infooo porfaaa", "contact"),
+    ("holaaaa infooo porfaaa", "resource_center"),
     ("nesesito abogado", "consultation"),
     ("kiero sacar mi residensia", "green_card"),
-    ("CUANTO COBRAN X LA CONSULTA", "fees"),
+    ("CUANTO COBRAN X LA CONSULTA", "consultation"),
     ("perniso de trabajo porfavor", "work_permit"),
     ("DACA?????", "daca"),
     ("como renuevo el daca 🙏🙏 https://example.org/daca", "daca"),

@@ -163,8 +163,8 @@ def test_a_page_comment_with_personal_data_is_answered_privately_flagged_and_can
 
 
 def test_spanish_gets_spanish_and_english_gets_english(desk):
-    desk.deliver(comment("cuanto cobran por una consulta?", field="group_feed"),
-                 comment("How much do you charge for a consultation?", field="group_feed"))
+    desk.deliver(comment("cuanto cobran por el caso?", field="group_feed"),
+                 comment("How much do you charge for a case?", field="group_feed"))
     desk.step()
 
     by_language = {r.language: r.text for r in desk.store.replies.triaged()}
@@ -187,7 +187,7 @@ def test_the_pages_own_comment_and_chatter_get_nothing(desk, fake):
 def test_an_auto_approved_intent_goes_out_at_once_with_the_disclosure(make, fake):
     desk = make(AUTO_APPROVE_INTENTS="contact")
     desk.deliver(comment("cual es su numero?", field="group_feed"),
-                 comment("cuanto cuesta la consulta?", field="group_feed"))
+                 comment("cuanto cobran por el caso?", field="group_feed"))
     desk.step()
 
     [sent] = private_replies(fake)
@@ -222,7 +222,7 @@ def test_an_edited_comment_updates_its_pending_suggestion(desk):
     desk.step()
     before = desk.only_reply()
 
-    value = dict(delivery["entry"][0]["changes"][0]["value"], verb="edited", message="cuanto cuesta la consulta?")
+    value = dict(delivery["entry"][0]["changes"][0]["value"], verb="edited", message="cuanto cobran por el caso?")
     desk.deliver({"object": "page", "entry": [{"id": "104000000000001", "time": int(time.time()) + 5,
                                                "changes": [{"field": "group_feed", "value": value}]}]})
     desk.step()

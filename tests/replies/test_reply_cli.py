@@ -26,13 +26,14 @@ def answers(result) -> list[dict]:
 
 
 def test_answer_json_gives_one_object_per_message_line(env, tmp_path):
-    lines = "cuanto cuesta la consulta?\n\nthanks, God bless\nMy husband was detained by ICE today, my A-number is A123456789\n"
+    lines = ("cuanto cobran por el caso?\n\nthanks, God bless\n"
+             "My husband was detained by ICE today, my A-number is A123456789\n")
 
     first, chatter, urgent = answers(run_cli("answer", "--json", env=env, cwd=tmp_path, input=lines))
 
     assert set(first) == {"text", "intent", "confidence", "language", "reply", "pii", "urgent"}
     assert (first["text"], first["intent"], first["language"], first["urgent"]) == (
-        "cuanto cuesta la consulta?", "fees", "es", False)
+        "cuanto cobran por el caso?", "fees", "es", False)
     assert first["reply"].endswith("Información general, no es asesoría legal.") and first["confidence"] > 0.5
     assert (chatter["intent"], chatter["reply"], chatter["pii"]) == (None, None, [])
     assert (urgent["intent"], urgent["urgent"], urgent["pii"], urgent["language"]) == (
@@ -65,7 +66,7 @@ def test_approve_reject_and_list_replies(env, tmp_path):
     store = Store(settings.database_path)
     store.migrate(time.time())
     store.deliveries.insert([(json.dumps(comment("cual es su numero?", field="group_feed")).encode(), 0.0),
-                             (json.dumps(message("How much is a consultation?")).encode(), 0.0)])
+                             (json.dumps(message("How much do you charge for a case?")).encode(), 0.0)])
     process_deliveries(store, now=time.time())
     Suggester(settings, store).run(time.time())
     store.close()

@@ -179,7 +179,8 @@ def test_faq_page_shows_both_languages_and_tries_a_message(client):
     sign_in(client)
     page = client.get("/admin/faq").text
     assert "urgent_detention" in page and "Información general, no es asesoría legal." in page
-    answer = client.post("/admin/faq", data={"message": "how much is a consultation?", "csrf_token": csrf_token(page)})
+    answer = client.post("/admin/faq",
+                         data={"message": "how much do you charge for a case?", "csrf_token": csrf_token(page)})
     assert answer.status_code == 200
     assert "<dd>Fees (confidence: high)</dd>" in answer.text
     assert "General information, not legal advice." in answer.text

@@ -110,7 +110,7 @@ def test_wrong_credentials_and_flash_messages_are_in_spanish(app, client):
 
 
 def test_every_page_reads_in_spanish(app, client):
-    ask(app, "how much is a consultation?")
+    ask(app, "how much do you charge for a case?")
     sign_in(client, SPANISH)
     headings = {"/admin/posts": "<h1>Entradas</h1>", "/admin/health": "<h1>Estado</h1>",
                 "/admin/faq": "<h1>Preguntas frecuentes</h1>", "/admin/stats": "<h1>Estadísticas</h1>",
@@ -128,7 +128,7 @@ def test_the_faq_trial_gives_the_intent_and_how_sure_in_words(client):
     sign_in(client, SPANISH)
     page = client.get("/admin/faq", headers=SPANISH).text
     assert "Detención urgente <code class=\"name\">urgent_detention</code>" in page
-    answer = client.post("/admin/faq", data={"message": "cuanto cuesta la consulta?", "csrf_token": csrf_token(page)},
+    answer = client.post("/admin/faq", data={"message": "cuanto cobran por el caso?", "csrf_token": csrf_token(page)},
                          headers=SPANISH).text
     assert "<dd>Honorarios (confianza: alta)</dd>" in answer and "% sure" not in answer
 

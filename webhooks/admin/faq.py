@@ -23,7 +23,8 @@ LANGUAGE_LABELS = {"en": N_("English"), "es": N_("Spanish"), "mixed": N_("Englis
 PRIORITY_LABELS = {number: name for name, number in PRIORITY_CLASSES.items()}
 # The ranks of bot/answers/knowledge.py's PRIORITY_CLASSES, in words.
 RANK_LABELS = {"urgent": N_("urgent"), "cost": N_("cost"), "legal": N_("legal"), "practical": N_("practical"),
-               "consultation": N_("consultation"), "contact": N_("contact"), "resource": N_("resource")}
+               "language": N_("language"), "consultation": N_("consultation"), "contact": N_("contact"),
+               "resource": N_("resource")}
 
 
 @dataclass(frozen=True)
