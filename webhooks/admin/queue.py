@@ -112,7 +112,7 @@ def status_line(reply: Reply | QueueItem, stopped: str | None = None) -> str:
     is paused, from ``stopped``)."""
     status, error = reply.status, reply.error
     if stopped and status in IN_FLIGHT:
-        return _("Waiting: sending is paused because %(reason)s", reason=stopped[:1].lower() + stopped[1:])
+        return _("Waiting: sending is paused because %(reason)s", reason=stopped)
     if status == "sent":
         line = (_("Sent (automatically).") if reply.approved_by == "auto-approve"
                 else _("Sent (written by %(admin)s).", admin=reply.approved_by) if reply.origin == "hand"
