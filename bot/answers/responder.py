@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.answers import guard
-from bot.answers.knowledge import KnowledgeBase, reply_language
+from bot.answers.knowledge import KnowledgeBase, fill_template, reply_language
 from bot.answers.loading import load_knowledge_base
 from bot.answers.matcher import URGENT_INTENT, FaqMatcher
+from bot.answers.signals import asks_something
 from bot.config import Settings
 
 
@@ -24,6 +25,7 @@ class Answer:
     pii: list[str]
     urgent: bool
     automated: bool  # the reply would go out without approval, with the disclosure
+    asks: bool = False  # it asks something, answered by the FAQ or not (then it waits for a person)
 
     def as_json(self) -> dict:
         """The fields of `groupbot answer --json`."""
@@ -54,11 +56,16 @@ class Responder:
         reply = self.render(match.intent, match.language, automated=automated) if match.intent else None
         return Answer(text=text, intent=match.intent, confidence=match.confidence, language=match.language,
                       reply_language=reply_language(match.language), reply=reply,
-                      pii=guard.find_sensitive(text), urgent=urgent, automated=automated)
+                      pii=guard.find_sensitive(text), urgent=urgent, automated=automated,
+                      asks=match.intent is not None or asks_something(text))
 
     def render(self, intent: str, language: str, *, automated: bool = False) -> str:
         """An intent's reply in a language, with the disclaimer (and the disclosure when automated)."""
         return self.kb.render(intent, language, self.values, automated=automated)
+
+    def disclaimers(self) -> dict[str, str]:
+        """The firm's disclaimer per reply language ('en', 'es'), as every reply ends."""
+        return {lang: fill_template(text, self.values) for lang, text in self.kb.notices["disclaimer"].items()}
 
     def allows_public_reply(self, intent: str) -> bool:
         """Whether the FAQ entry lets a Page comment be answered in public."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.answers.phrases import Hit, PhraseSet
-from bot.answers.text import Normalized
+from bot.answers.text import Normalized, normalize
 
 CUES = {
     # A first-person need: makes a message a request, and outweighs opinion words.
@@ -210,3 +210,33 @@ def read_signals(message: Normalized) -> Signals:
         first_person="first_person" in found or need,
         informal_you="informal_you" in found,
     )
+
+
+def asks_something(text: str) -> bool:
+    """Whether a message asks something of anyone (a question or a request), whatever its topic and whether or not
+    the FAQ answers it: a question mark, a question word opening a clause, "alguien sabe", "necesito", "how do I"...
+
+    Broader than the matcher's test on purpose: it decides what waits for a person, and a person can say "no reply
+    needed" where the bot must stay silent. Spam and political talk never ask.
+    """
+    message = normalize(text if isinstance(text, str) else str(text))
+    hits = [hit for hit in _CUE_SET.find(message.tokens) if _counts(message, hit)]
+    found = {hit.label for hit in hits}
+    if "spam" in found or ("political" in found and "need" not in found):
+        return False
+    if message.question or found & {"need", "ask"}:
+        return True
+    # A question word asks when it opens a clause ("donde queda la oficina"), not inside one ("I love how...") and
+    # not as an exclamation ("que bonito", "como siempre").
+    # A heading word ("info", "precio") asks nothing in praise or thanks: "gracias, muy buena informacion".
+    praise = bool(found & {"social", "done", "testimonial"})
+    return any(hit.label in ASKING_CUES and (hit.label == "noun_ask" and not praise or _opens_clause(message, hit.start))
+               and not set(message.tokens[hit.end:hit.end + 1]) & EXCLAIMED for hit in hits)
+
+
+# Words after "que", "como", "what", "how" that make an exclamation, not a question.
+EXCLAIMED = frozenset(
+    "bonito bonita bonitos bonitas bueno buena buenos buenas lindo linda lindos lindas bien mal triste tristeza "
+    "horrible padre chido hermoso hermosa orgullo gusto alegria felicidad pena siempre great nice beautiful sad "
+    "awesome amazing cool wonderful lovely true a an".split()
+)

@@ -1,4 +1,7 @@
-"""``groupbot answer``, ``approve``, ``reject`` and ``hide-comment``: answering members from the command line."""
+"""``groupbot answer``, ``approve``, ``reject``, ``reply``, ``hide-comment``: answering members from the command line.
+
+Every command names a member's message by its question id, the number `list questions` and `list replies` show.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from bot.answers.responder import Answer, Responder
 from bot.cli.common import CommandFailed, add_command, open_store
 from bot.config import Settings
 from bot.replies.moderation import hide_comment
-from bot.replies.review import approve_reply, list_replies, reject_reply
+from bot.replies.review import answer_by_hand, approve_question, list_replies, reject_question, retry_question
 from bot.store.base import iso
 
 ACTOR = "cli"
@@ -23,11 +26,20 @@ def register(commands) -> None:
                          "show what groupbot would reply (TEXT, or one message per line of standard input)")
     answer.add_argument("text", nargs="?", metavar="TEXT", help="a member's message (default: read stdin)")
     answer.add_argument("--json", action="store_true", help="one JSON object per message")
-    approve = add_command(commands, "approve", cmd_approve, "send a suggested reply (see `groupbot list replies`)")
-    approve.add_argument("reply_id", type=int, metavar="ID")
-    approve.add_argument("--text", default=None, help="send this text instead of the suggestion")
-    reject = add_command(commands, "reject", cmd_reject, "decide that a suggested reply is not sent")
-    reject.add_argument("reply_id", type=int, metavar="ID")
+    approve = add_command(commands, "approve", cmd_approve,
+                          "send a question's suggested reply (the question id of `groupbot list questions`)")
+    approve.add_argument("question_id", type=int, metavar="QUESTION_ID")
+    approve.add_argument("--text", default=None, help="send this text instead of the suggestion (the disclaimer stays)")
+    reject = add_command(commands, "reject", cmd_reject, "decide that a question's suggested reply is not sent")
+    reject.add_argument("question_id", type=int, metavar="QUESTION_ID")
+    reply = add_command(commands, "reply", cmd_reply,
+                        "answer a question by hand: a private reply to a comment, a Messenger answer within 24 hours")
+    reply.add_argument("question_id", type=int, metavar="QUESTION_ID")
+    reply.add_argument("--text", required=True, help="the answer (the firm's disclaimer is added after it)")
+    reply.add_argument("--no-disclaimer", action="store_true", help="send the text without the firm's disclaimer")
+    retry = add_command(commands, "retry", cmd_retry,
+                        "try a question's failed reply again (at once after Meta's refusal), or send an unconfirmed one again")
+    retry.add_argument("question_id", type=int, metavar="QUESTION_ID")
     hide = add_command(commands, "hide-comment", cmd_hide, "hide a member's comment on the Page (e.g. personal data)")
     hide.add_argument("question_id", type=int, metavar="QUESTION_ID")
 
@@ -48,22 +60,42 @@ def cmd_answer(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_approve(settings: Settings, args: argparse.Namespace) -> int:
-    """Approve one reply (optionally with new text)."""
-    job_id = _run(settings, approve_reply, args.reply_id, ACTOR, args.text)
-    print(f"reply {args.reply_id} approved; the worker sends it (job {job_id})")
+    """Approve a question's suggested reply (optionally with new text)."""
+    disclaimers = _disclaimers(settings) if args.text is not None else None
+    job_id = _run(settings, lambda store: approve_question(store, args.question_id, ACTOR, args.text,
+                                                           disclaimers=disclaimers))
+    print(f"question {args.question_id}: reply approved; the worker sends it (job {job_id})")
     return 0
 
 
 def cmd_reject(settings: Settings, args: argparse.Namespace) -> int:
-    """Reject one reply."""
-    _run(settings, reject_reply, args.reply_id, ACTOR)
-    print(f"reply {args.reply_id} rejected; nothing is sent")
+    """Reject a question's suggested reply."""
+    _run(settings, lambda store: reject_question(store, args.question_id, ACTOR))
+    print(f"question {args.question_id}: reply rejected; nothing is sent")
+    return 0
+
+
+def cmd_reply(settings: Settings, args: argparse.Namespace) -> int:
+    """Answer a question by hand, through the outbox."""
+    disclaimers = _disclaimers(settings)
+    job_id = _run(settings, lambda store: answer_by_hand(store, args.question_id, ACTOR, args.text,
+                                                         disclaimers=disclaimers,
+                                                         add_disclaimer=not args.no_disclaimer))
+    without = " without the disclaimer" if args.no_disclaimer else ""
+    print(f"question {args.question_id}: your answer is on its way{without} (job {job_id})")
+    return 0
+
+
+def cmd_retry(settings: Settings, args: argparse.Namespace) -> int:
+    """Requeue a question's failed or unconfirmed reply."""
+    _run(settings, lambda store: retry_question(store, args.question_id, ACTOR))
+    print(f"question {args.question_id}: the worker sends its reply again")
     return 0
 
 
 def cmd_hide(settings: Settings, args: argparse.Namespace) -> int:
     """Queue hiding a Page comment."""
-    job_id = _run(settings, hide_comment, args.question_id, ACTOR)
+    job_id = _run(settings, lambda store: hide_comment(store, args.question_id, ACTOR))
     print(f"question {args.question_id}: the worker hides its comment on the Page (job {job_id})")
     return 0
 
@@ -74,13 +106,15 @@ def fetch_replies(store, limit: int) -> list[dict]:
 
 
 def reply_line(row: dict) -> str:
-    """One reply as a line of `groupbot list replies`: status, channel, intent, deadline, start of the text."""
+    """One reply as a line of `groupbot list replies`: its question's id (what `approve` and `reject` take), status,
+    channel, intent, deadline, start of the text."""
     urgent = "URGENT " if row["urgent"] else ""
     when = f" sent {row['sent_at']}" if row["sent_at"] else f" until {row['deadline']}" if row["deadline"] else ""
     error = f"  ({row['error'][:100]})" if row["error"] else ""
     text = " ".join(row["text"].split())
-    return (f"#{row['id']:<5} q#{row['question_id']:<5} {urgent}{row['status']:<9} {row['channel']:<13} "
-            f"{row['intent']:<16}{when}: {text[:60]}{error}")
+    intent = "by hand" if row["origin"] == "hand" else row["intent"]
+    return (f"#{row['question_id']:<5} {urgent}{row['status']:<11} {row['channel']:<13} "
+            f"{intent:<16}{when}: {text[:60]}{error}")
 
 
 def fetch_questions(store, limit: int) -> list[dict]:
@@ -96,8 +130,9 @@ def question_line(row: dict) -> str:
     verdict = row["intent"] or "-"
     pii = f" pii:{','.join(row['pii'])}" if row["pii"] else ""
     who = row["author_name"] or row["author_id"]
-    return (f"#{row['id']:<5} {row['created_at']}  {row['source']:<13} {urgent}{row['status']:<9} {verdict:<16}"
-            f"{pii} {who}: {text[:60]}")
+    waiting = "WAITING " if row["waiting"] else ""
+    return (f"#{row['id']:<5} {row['created_at']}  {row['source']:<13} {urgent}{waiting}{row['status']:<9} "
+            f"{verdict:<16}{pii} {who}: {text[:60]}")
 
 
 def _answer_text(answer: Answer, given: str | None) -> str:
@@ -109,9 +144,16 @@ def _answer_text(answer: Answer, given: str | None) -> str:
     return "\n".join(lines) + ("\n" if given is None else "")
 
 
-def _run(settings: Settings, action, *args):
+def _disclaimers(settings: Settings) -> dict[str, str]:
+    try:
+        return Responder.from_settings(settings).disclaimers()
+    except FaqFileError as exc:
+        raise CommandFailed(str(exc)) from None
+
+
+def _run(settings: Settings, action):
     store = open_store(settings)
     try:
-        return action(store, *args)
+        return action(store)
     finally:
         store.close()

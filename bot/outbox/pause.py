@@ -44,7 +44,11 @@ def token_fingerprint(token: str) -> str:
 
 def current_pause(store: Store) -> SendingPause | None:
     """The active pause, or None."""
-    raw = store.state.get(PAUSE_KEY)
+    return read_pause(store.state.get(PAUSE_KEY))
+
+
+def read_pause(raw: str | None) -> SendingPause | None:
+    """The pause a stored record holds (the value of PAUSE_KEY), or None."""
     if not raw:
         return None
     try:
@@ -85,7 +89,11 @@ def hold_sending(store: Store, until: float, now: float) -> None:
 
 def held_until(store: Store, now: float) -> float | None:
     """When a rate-limit hold ends, or None when there is none now."""
-    raw = store.state.get(HOLD_KEY)
+    return read_hold(store.state.get(HOLD_KEY), now)
+
+
+def read_hold(raw: str | None, now: float) -> float | None:
+    """When the hold a stored record holds (the value of HOLD_KEY) ends, or None when it is over or absent."""
     try:
         until = float(raw) if raw else None
     except ValueError:

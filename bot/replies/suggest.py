@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.notify.admin_email import queue_urgent_alert
 from bot.notify.alerts import notify_admins
 from bot.replies.review import approve_in_transaction
-from bot.replies.windows import MESSENGER_WINDOW, question_time, reply_deadline, window_closed
+from bot.replies.windows import MESSENGER_WINDOW, answer_deadline, question_time, reply_deadline, window_closed
 from bot.store import Store
 from bot.store.questions import Classification, WaitingQuestion
 from bot.store.replies import NewReply
@@ -63,7 +63,8 @@ def _store_verdict(store: Store, responder: Responder, question: WaitingQuestion
     found = Classification(intent=intent, language=answer.language, confidence=answer.confidence,
                            pii=answer.pii, urgent=answer.urgent and not own,
                            flagged=bool(answer.pii) and question.source != "messenger",
-                           status="suggested" if intent else "no_reply")
+                           status="suggested" if intent else "no_reply", asks=answer.asks and not own,
+                           due=answer_deadline(store, question))
     if not store.questions.save_classification(question.id, question.edited, found, now):
         return  # edited meanwhile: judged again on the next pass
     if question.source == "messenger":

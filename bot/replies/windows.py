@@ -46,6 +46,23 @@ def reply_deadline(store: Store, channel: str, question: WaitingQuestion) -> flo
     return None
 
 
+def answer_deadline(store: Store, question: WaitingQuestion) -> float:
+    """When Meta stops accepting any answer to a question (written by hand or suggested): the private reply's 7 days
+    for a comment, 24 hours after the member's last message in Messenger."""
+    return reply_deadline(store, "messenger" if question.source == "messenger" else "private_reply", question)
+
+
+def hand_reply_closed(store: Store, question: WaitingQuestion, channel: str, now: float) -> str | None:
+    """Why Meta no longer accepts an answer on `channel` to this question (one line), or None while it does."""
+    deadline = reply_deadline(store, channel, question)
+    if deadline is None or now < deadline:
+        return None
+    if channel == "messenger":
+        return (f"the 24-hour Messenger window closed at {_when(deadline)} (24 hours after the member's last "
+                "message); Meta allows no answer until the member writes again")
+    return f"the 7-day window for a private reply closed at {_when(deadline)}"
+
+
 def question_time(question: WaitingQuestion) -> float:
     """When the member wrote the question."""
     # Meta's created_time is missing on some deliveries; the time we stored the question is close.

@@ -8,18 +8,28 @@ from dataclasses import dataclass
 from bot.store.base import Cursor, Page, Repository, Side, cursor_params, keyset_clauses, keyset_page
 
 # The dashboard queue's lists: which rows each shows (fixed SQL, chosen by name), the sort key (read from an
-# index, one direction) and whether newest first. Pending sorts urgent first, then by deadline (none last).
+# index, one direction) and whether newest first. Pending holds the questions waiting for a person (migration 0010),
+# urgent first, then by deadline (a suggestion's, else Meta's window for any answer; none last).
 QUEUE_VIEWS = {
-    "pending": ("r.status = 'pending'",
-                ("-q.urgent", "(r.deadline IS NULL)", "coalesce(r.deadline, 0)", "q.created_at", "q.id"), False),
+    "pending": ("q.waiting = 1",
+                ("-q.urgent", "(coalesce(r.deadline, q.due) IS NULL)", "coalesce(r.deadline, q.due, 0)", "q.created_at",
+                 "q.id"), False),
     "recent": ("r.status IN ('approved', 'sending') OR (r.status IN ('sent', 'failed', 'expired', 'unconfirmed')"
                " AND r.approved_at >= :since)", ("r.approved_at", "r.id"), True),
     "sent": ("r.status = 'sent'", ("r.sent_at", "r.id"), True),
     "failed": ("r.status IN ('failed', 'expired', 'unconfirmed')", ("r.updated_at", "r.id"), True),
     "all": ("1 = 1", ("q.created_at", "q.id"), True),
 }
-# Each tab's count, kept by triggers as questions and replies come and go (migration 0006): four rows, not a scan.
-QUEUE_COUNTS_SQL = "SELECT tab, rows FROM queue_tab_counts"
+# Each tab's count, kept by triggers as questions and replies come and go (migrations 0007 and 0010): a few rows,
+# not a scan. Pending counts the questions waiting for a person.
+QUEUE_COUNTS_SQL = ("SELECT tab, rows FROM queue_tab_counts WHERE tab != 'pending'"
+                    " UNION ALL SELECT 'pending', rows FROM front_desk_counts WHERE name = 'waiting'")
+# What stops the desk, for the banner on every dashboard page: the sending pause, the rate-limit hold, and the
+# error of the newest alert e-mail when it is not sent (three lookups by key).
+STAFF_NOTICES_SQL = (
+    "SELECT (SELECT value FROM kv WHERE key = :pause) AS paused, (SELECT value FROM kv WHERE key = :hold) AS held,"
+    " (SELECT last_error FROM admin_emails WHERE id = (SELECT max(id) FROM admin_emails) AND status != 'sent')"
+    " AS email_error")
 # Questions per week and intent since :first (weeks :week seconds long, the last one :last open-ended).
 INTENTS_PER_WEEK_SQL = (
     "SELECT min(CAST((created_at - :first) / :week AS INTEGER), :last) AS week, intent, count(*) FROM questions"
@@ -37,9 +47,9 @@ WAITS_PER_WEEK_SQL = (
 _QUEUE_COLUMNS = (
     "q.id AS question_id, q.source, q.author_name, q.text AS message, q.created_at AS received_at,"
     " q.status AS question_status, q.intent AS question_intent, q.language AS question_language, q.pii, q.urgent,"
-    " q.flagged, q.hide_status, q.edited AS question_edited, q.attachments, r.id AS reply_id, r.intent, r.language,"
-    " r.channel, r.text, r.status, r.deadline, r.automated, r.edited, r.approved_by, r.approved_at, r.sent_at,"
-    " r.error, r.updated_at"
+    " q.flagged, q.hide_status, q.edited AS question_edited, q.attachments, q.asks, q.due, q.waiting, q.dismissed_by,"
+    " r.id AS reply_id, r.intent, r.language, r.channel, r.text, r.status, r.deadline, r.automated, r.edited,"
+    " r.approved_by, r.approved_at, r.sent_at, r.error, r.updated_at, r.origin"
 )
 
 
@@ -61,6 +71,10 @@ class QueueItem:
     hide_status: str | None
     question_edited: int
     attachments: list[str]
+    asks: int
+    due: float | None
+    waiting: int
+    dismissed_by: str | None
     reply_id: int | None
     intent: str | None
     language: str | None
@@ -75,6 +89,16 @@ class QueueItem:
     sent_at: float | None
     error: str | None
     updated_at: float | None
+    origin: str | None
+
+
+@dataclass(frozen=True)
+class StaffNotices:
+    """What the banner on every dashboard page reads: the raw pause and hold records, the failing alert's error."""
+
+    paused: str | None
+    held: str | None
+    email_error: str | None
 
 
 def queue_sql(view: str, side: Side | None = None) -> str:
@@ -82,8 +106,8 @@ def queue_sql(view: str, side: Side | None = None) -> str:
     where, keys, descending = QUEUE_VIEWS[view]
     condition, order = keyset_clauses(keys, descending, side)
     sort_key = ", ".join(f"{key} AS k{n}" for n, key in enumerate(keys))
-    # Only All lists questions without a reply; the other lists start from the replies, read from their index.
-    joined = "questions q LEFT JOIN replies r" if view == "all" else "replies r JOIN questions q"
+    # All and Pending list questions without a reply; the other lists start from the replies, read from their index.
+    joined = "questions q LEFT JOIN replies r" if view in ("all", "pending") else "replies r JOIN questions q"
     return (f"SELECT {_QUEUE_COLUMNS}, {sort_key} FROM {joined} ON r.question_id = q.id"
             f" WHERE ({where}) AND {condition} ORDER BY {order} LIMIT :limit")
 
@@ -120,6 +144,11 @@ class Dashboard(Repository):
         """How many rows each tab of the queue holds."""
         return {"pending": 0, "sent": 0, "failed": 0, "all": 0,
                 **{tab: rows for tab, rows in self.conn.execute(QUEUE_COUNTS_SQL)}}
+
+    def staff_notices(self, pause_key: str, hold_key: str) -> StaffNotices:
+        """The banner's one query (the kv keys of the sending pause and hold are the outbox's)."""
+        row = self.conn.execute(STAFF_NOTICES_SQL, {"pause": pause_key, "hold": hold_key}).fetchone()
+        return StaffNotices(row["paused"], row["held"], row["email_error"])
 
     def intents_per_week(self, first: float, week: float, weeks: int) -> list[tuple[int, str | None, int]]:
         """(week number from 0, intent or None, questions) for the ``weeks`` weeks from ``first`` on."""

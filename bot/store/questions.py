@@ -20,7 +20,7 @@ LAST_MESSAGE_TIME_SQL = (
 TRIAGED_SQL = (
     "SELECT q.id, q.source, q.external_id, q.author_id, q.author_name, q.text, q.created_at, q.event_time,"
     " q.status, q.post_id, q.parent_id, q.group_id, q.attachments, q.edited, q.intent, q.language,"
-    " q.confidence, q.pii, q.urgent, q.flagged, q.hide_status, r.id AS reply_id, r.status AS reply_status"
+    " q.confidence, q.pii, q.urgent, q.flagged, q.hide_status, q.waiting, r.id AS reply_id, r.status AS reply_status"
     " FROM questions q LEFT JOIN replies r ON r.question_id = q.id"
     " ORDER BY q.urgent DESC, q.created_at DESC, q.id DESC LIMIT ?")
 
@@ -54,6 +54,11 @@ class Question:
     alerted_at: float | None
     hide_status: str | None
     purged_at: float | None
+    asks: bool = False
+    due: float | None = None
+    dismissed_by: str | None = None
+    dismissed_at: float | None = None
+    waiting: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,7 @@ class TriagedQuestion:
     urgent: bool
     flagged: bool
     hide_status: str | None
+    waiting: bool
     reply_id: int | None
     reply_status: str | None
 
@@ -112,6 +118,8 @@ class Classification:
     urgent: bool
     flagged: bool
     status: str  # 'suggested' | 'no_reply'
+    asks: bool = False  # the message asks something, whether or not the FAQ answers it
+    due: float | None = None  # when Meta stops accepting any answer to it
 
 
 class Questions(Repository):
@@ -161,10 +169,10 @@ WAITING_SQL, (limit,)).fetchall()
         """Store a verdict; False when the member edited the question meanwhile (it is judged again)."""
         cursor = self.conn.execute(
             "UPDATE questions SET intent = ?, language = ?, confidence = ?, pii = ?, urgent = ?, flagged = ?,"
-            " status = ?, classified_at = ?, updated_at = ?"
+            " status = ?, asks = ?, due = ?, classified_at = ?, updated_at = ?"
             " WHERE id = ? AND edited = ? AND classified_at IS NULL AND status != 'removed'",
             (found.intent, found.language, found.confidence, json.dumps(found.pii), int(found.urgent),
-             int(found.flagged), found.status, now, now, question_id, edited))
+             int(found.flagged), found.status, int(found.asks), found.due, now, now, question_id, edited))
         return cursor.rowcount == 1
 
     def request_reclassification(self, external_id: str, now: float) -> int | None:
@@ -194,6 +202,13 @@ WAITING_SQL, (limit,)).fetchall()
             conn.execute("UPDATE questions SET hide_status = ?, updated_at = ? WHERE id = ?",
                          (status, now, question_id))
 
+    def dismiss(self, question_id: int, by: str, now: float) -> bool:
+        """An admin decided that a question needs no reply: it leaves the Pending list; False if it did not wait."""
+        cursor = self.conn.execute(
+            "UPDATE questions SET dismissed_by = ?, dismissed_at = ?, updated_at = ? WHERE id = ? AND waiting = 1",
+            (by, now, now, question_id))
+        return cursor.rowcount == 1
+
     def last_message_time(self, author_id: str) -> float | None:
         """When this member last wrote to the Page in Messenger (opens the 24-hour window)."""
         # A message without Meta's timestamp counts from when it was stored.
@@ -211,4 +226,7 @@ def _decoded(row: sqlite3.Row) -> dict:
     item["attachments"] = json.loads(item["attachments"] or "[]")
     item["pii"] = json.loads(item["pii"] or "[]")
     item["urgent"], item["flagged"] = bool(item["urgent"]), bool(item["flagged"])
+    for flag in ("asks", "waiting"):
+        if flag in item:
+            item[flag] = bool(item[flag])
     return item

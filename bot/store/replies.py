@@ -10,7 +10,7 @@ from bot.store.base import Repository
 _REPLY_COLUMNS = (
     "r.id, r.question_id, r.intent, r.language, r.channel, r.recipient, r.text, r.automated, r.edited, r.status,"
     " r.deadline, r.job_id, r.approved_by, r.approved_at, r.attempted_at, r.sent_at, r.message_id, r.error,"
-    " r.created_at, r.updated_at, q.source, q.external_id, q.author_id, q.event_time, q.urgent,"
+    " r.created_at, r.updated_at, r.origin, q.source, q.external_id, q.author_id, q.event_time, q.urgent,"
     " q.status AS question_status"
 )
 
@@ -47,6 +47,7 @@ class NewReply:
     text: str
     automated: bool
     deadline: float | None
+    origin: str = "suggested"  # or 'hand': written by an admin
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class Reply:
     error: str | None
     created_at: float
     updated_at: float
+    origin: str
     source: str
     external_id: str
     author_id: str
@@ -88,9 +90,9 @@ class Replies(Repository):
         """Store a question's reply; None when the question already has one."""
         cursor = self.conn.execute(
             "INSERT OR IGNORE INTO replies (question_id, intent, language, channel, recipient, text, automated,"
-            " status, deadline, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " status, deadline, origin, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (reply.question_id, reply.intent, reply.language, reply.channel, reply.recipient, reply.text,
-             int(reply.automated), status, reply.deadline, now, now))
+             int(reply.automated), status, reply.deadline, reply.origin, now, now))
         return cursor.lastrowid if cursor.rowcount == 1 else None
 
     def get(self, reply_id: int) -> Reply | None:
@@ -112,6 +114,17 @@ class Replies(Repository):
             " edited = 0, deadline = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
             (reply.intent, reply.language, reply.channel, reply.recipient, reply.text, int(reply.automated),
              reply.deadline, now, reply_id))
+        return cursor.rowcount == 1
+
+    def replace_by_hand(self, reply_id: int, reply: NewReply, from_statuses: tuple[str, ...], now: float) -> bool:
+        """Make a question's reply an admin's own (pending again, written by hand); False unless in `from_statuses`."""
+        marks = ",".join("?" * len(from_statuses))
+        cursor = self.conn.execute(
+            "UPDATE replies SET intent = ?, language = ?, channel = ?, recipient = ?, text = ?, automated = 0,"
+            " edited = 0, origin = 'hand', status = 'pending', deadline = ?, error = NULL, updated_at = ?"
+            f" WHERE id = ? AND status IN ({marks})",
+            (reply.intent, reply.language, reply.channel, reply.recipient, reply.text, reply.deadline, now,
+             reply_id, *from_statuses))
         return cursor.rowcount == 1
 
     def edit_text(self, reply_id: int, text: str, now: float) -> bool:

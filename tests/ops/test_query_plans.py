@@ -25,7 +25,7 @@ from bot.store.replies import NewReply
 GROWING = {"questions", "replies", "deliveries", "events", "outbox_jobs", "blog_entries", "audit_log",
            "admin_emails", "graph_calls"}
 ALIASES = {"q": "questions", "r": "replies", "e": "blog_entries", "j": "outbox_jobs"}
-BACKLOG_INDEXES = {"replies_pending_deadline", "questions_unclassified", "deliveries_new", "outbox_jobs_due",
+BACKLOG_INDEXES = {"replies_pending_deadline", "questions_unclassified", "questions_waiting", "deliveries_new", "outbox_jobs_due",
                    "outbox_jobs_sending", "admin_emails_due"}
 QUESTIONS = 3000
 NOW = 1_780_000_000.0
@@ -50,6 +50,7 @@ def statements() -> dict[str, tuple[str, tuple | dict]]:
         "an alert queued lately": (emails.QUEUED_SINCE_SQL, ("subject", NOW)),
         # The dashboard's lists, and the Health page's failed jobs.
         "queue counts": (dashboard.QUEUE_COUNTS_SQL, ()),
+        "the banner on every page": (dashboard.STAFF_NOTICES_SQL, {"pause": "sending_paused", "hold": "held"}),
         "questions per week": (dashboard.INTENTS_PER_WEEK_SQL, {"first": NOW, "week": 604800, "last": 7}),
         "waits per week": (dashboard.WAITS_PER_WEEK_SQL, {"first": NOW, "week": 604800, "last": 7}),
         "failed jobs": (outbox.FAILED_SQL, (10,)),

@@ -77,16 +77,19 @@ def test_approve_reject_and_list_replies(env, tmp_path):
     assert by_channel["messenger"]["intent"] == "fees" and by_channel["private_reply"]["intent"] == "contact"
     assert all(r["status"] == "pending" and r["deadline"] and r["sent_at"] is None for r in listed)
 
-    approved = run_cli("approve", str(by_channel["private_reply"]["id"]), "--text", " Llámenos. ", env=env, cwd=tmp_path)
-    rejected = run_cli("reject", str(by_channel["messenger"]["id"]), env=env, cwd=tmp_path)
-    again = run_cli("reject", str(by_channel["messenger"]["id"]), env=env, cwd=tmp_path)
+    approved = run_cli("approve", str(by_channel["private_reply"]["question_id"]), "--text", " Llámenos. ", env=env,
+                       cwd=tmp_path)
+    rejected = run_cli("reject", str(by_channel["messenger"]["question_id"]), env=env, cwd=tmp_path)
+    again = run_cli("reject", str(by_channel["messenger"]["question_id"]), env=env, cwd=tmp_path)
     unknown = run_cli("approve", "999", env=env, cwd=tmp_path)
 
     assert approved.returncode == 0 and "approved" in approved.stdout
     assert rejected.returncode == 0 and "rejected" in rejected.stdout
     assert (again.returncode, again.stderr.strip()) == (
-        1, f"groupbot: reply {by_channel['messenger']['id']} is rejected, not pending")
-    assert (unknown.returncode, unknown.stderr.strip()) == (1, "groupbot: there is no reply 999")
+        1, f"groupbot: question {by_channel['messenger']['question_id']}'s reply is rejected, not pending")
+    assert (unknown.returncode, unknown.stderr.strip()) == (1, "groupbot: there is no question 999")
     after = {r["channel"]: r for r in answers(run_cli("list", "replies", "--json", env=env, cwd=tmp_path))}
-    assert (after["private_reply"]["status"], after["private_reply"]["text"]) == ("approved", "Llámenos.")
+    # The edited text keeps the firm's disclaimer, in the member's language.
+    assert (after["private_reply"]["status"], after["private_reply"]["text"]) == (
+        "approved", "Llámenos.\n\nInformación general, no es asesoría legal.")
     assert after["messenger"]["status"] == "rejected"

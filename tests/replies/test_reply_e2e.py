@@ -15,7 +15,7 @@ URGENT_TEXT = "Detuvieron a mi papa hoy en la mañana en su trabajo en San Ysidr
 
 
 def replies(env: dict) -> list[tuple]:
-    return query(env, "SELECT id, status, channel FROM replies ORDER BY id")
+    return query(env, "SELECT question_id, status, channel FROM replies ORDER BY id")
 
 
 def test_a_signed_comment_is_answered_once_after_approval_even_when_meta_redelivers(tmp_path, fake, live_env,
@@ -27,10 +27,10 @@ def test_a_signed_comment_is_answered_once_after_approval_even_when_meta_redeliv
     try:
         assert with_server.post_delivery(delivery, secret=fake.app_secret).status_code == 200
         assert with_server.post_delivery(delivery, secret=fake.app_secret).status_code == 200
-        [(reply_id, status, channel)] = wait_for(lambda: replies(env))
+        [(question_id, status, channel)] = wait_for(lambda: replies(env))
         assert (status, channel) == ("pending", "private_reply")
 
-        approved = run_cli("approve", str(reply_id), env=env, cwd=tmp_path)
+        approved = run_cli("approve", str(question_id), env=env, cwd=tmp_path)
         assert approved.returncode == 0, approved.stderr
         wait_for(lambda: replies(env)[0][1] == "sent")
         assert with_server.post_delivery(delivery, secret=fake.app_secret).status_code == 200

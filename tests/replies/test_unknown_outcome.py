@@ -97,7 +97,7 @@ def test_an_unconfirmed_answer_is_never_resent_alone_and_send_again_sends_it_onc
     assert "Unconfirmed: Meta may or may not have delivered it" in page and UNEXPECTED in page
     assert page.count(">Send again</button>") == 1 and ">Retry</button>" not in page
 
-    client.post(f"/admin/replies/{reply.id}/retry", data={"csrf_token": token})
+    client.post(f"/admin/questions/{reply.question_id}/retry", data={"csrf_token": token})
     desk.step()
     desk.step(time.time() + 3600)
 

@@ -229,18 +229,21 @@ def test_pending_lists_urgent_first_then_the_closest_deadline(app, client):
 
 
 def test_approving_sends_the_edited_text_audits_it_and_goes_back(app, client):
-    reply_id = reply_of(app, ask(app, "cual es su numero?")).id
+    question_id = ask(app, "cual es su numero?")
+    reply_id = reply_of(app, question_id).id
     sign_in(client)
     token = csrf_token(client.get("/admin/").text)
-    response = client.post(f"/admin/replies/{reply_id}/approve",
+    response = client.post(f"/admin/questions/{question_id}/approve",
                            data={"csrf_token": token, "text": "  Texto editado.  ", "back": "/admin/?show=pending"})
     assert response.status_code == 302 and response.headers["Location"] == "/admin/?show=pending"
     reply = app.extensions["groupbot"].store.replies.get(reply_id)
-    assert (reply.status, reply.text, reply.approved_by) == ("approved", "Texto editado.", EMAIL)
+    # The edit keeps the firm's disclaimer, in the member's language.
+    assert (reply.status, reply.text, reply.approved_by) == (
+        "approved", "Texto editado.\n\nInformación general, no es asesoría legal.", EMAIL)
     entry = app.extensions["groupbot"].store.audit.newest()[0]
     assert (entry.actor, entry.action, entry.detail) == (EMAIL, "approve_reply", "with edited text")
     page = client.get("/admin/?show=pending").text
-    assert f"Reply {reply_id} approved; it is being sent." in page and "Approved recently" in page
+    assert f"Question {question_id}: reply approved; it is being sent." in page and "Approved recently" in page
     assert client.get(f"/admin/replies/{reply_id}/status").json == {
         "status": "approved", "label": f"Approved by {EMAIL}; sending…"}
 
@@ -250,31 +253,34 @@ def test_approving_the_suggestion_unchanged_sends_it_as_suggested(app, client):
     sign_in(client)
     token = csrf_token(client.get("/admin/").text)
     as_a_browser_sends_it = reply.text.replace("\n", "\r\n")
-    client.post(f"/admin/replies/{reply.id}/approve", data={"csrf_token": token, "text": as_a_browser_sends_it})
+    client.post(f"/admin/questions/{reply.question_id}/approve",
+                data={"csrf_token": token, "text": as_a_browser_sends_it})
     store = app.extensions["groupbot"].store
     assert store.replies.get(reply.id).text == reply.text and "\n\n" in reply.text
     assert store.audit.newest()[0].detail == ""
 
 
 def test_an_action_that_cannot_be_done_says_why_and_changes_nothing(app, client):
-    reply_id = reply_of(app, ask(app, "cual es su numero?")).id
+    question_id = ask(app, "cual es su numero?")
+    reply_id = reply_of(app, question_id).id
     sign_in(client)
     token = csrf_token(client.get("/admin/").text)
-    client.post(f"/admin/replies/{reply_id}/reject", data={"csrf_token": token})
+    client.post(f"/admin/questions/{question_id}/reject", data={"csrf_token": token})
     client.get("/admin/")  # the success message is shown once
-    response = client.post(f"/admin/replies/{reply_id}/approve", data={"csrf_token": token, "text": "hola"},
+    response = client.post(f"/admin/questions/{question_id}/approve", data={"csrf_token": token, "text": "hola"},
                            follow_redirects=True)
-    assert f'role="alert">Reply {reply_id} is rejected, not pending.</p>' in response.text
-    empty = client.post(f"/admin/replies/{reply_id + 1000}/approve", data={"csrf_token": token}, follow_redirects=True)
-    assert f"There is no reply {reply_id + 1000}." in empty.text
+    assert f'role="alert">Question {question_id}&#39;s reply is rejected, not pending.</p>' in response.text
+    empty = client.post(f"/admin/questions/{question_id + 1000}/approve", data={"csrf_token": token},
+                        follow_redirects=True)
+    assert f"There is no question {question_id + 1000}." in empty.text
     assert app.extensions["groupbot"].store.replies.get(reply_id).status == "rejected"
 
 
 def test_the_way_back_after_an_action_stays_on_the_dashboard(app, client):
-    reply_id = reply_of(app, ask(app, "cual es su numero?")).id
+    question_id = ask(app, "cual es su numero?")
     sign_in(client)
     token = csrf_token(client.get("/admin/").text)
-    response = client.post(f"/admin/replies/{reply_id}/reject",
+    response = client.post(f"/admin/questions/{question_id}/reject",
                            data={"csrf_token": token, "back": "https://evil.example/admin/"})
     assert response.headers["Location"] == "/admin/"
 
@@ -302,8 +308,7 @@ def test_failed_and_expired_replies_show_why(app, client):
     old = ask(app, "cual es su numero?", source="messenger", at=time.time() - 25 * 3600)
     sign_in(client)
     token = csrf_token(client.get("/admin/").text)
-    expired = reply_of(app, old).id
-    client.post(f"/admin/replies/{expired}/approve", data={"csrf_token": token})
+    client.post(f"/admin/questions/{old}/approve", data={"csrf_token": token})
     page = client.get("/admin/?show=failed").text
     assert "Failed. Meta said: (#100) Invalid parameter (code 100, http 400)" in page
     assert page.count(">Retry</button>") == 1

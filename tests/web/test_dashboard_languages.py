@@ -100,11 +100,12 @@ def test_wrong_credentials_and_flash_messages_are_in_spanish(app, client):
                           headers=SPANISH)
     assert refused.status_code == 401 and "Correo o contraseña incorrectos." in refused.text
     ask(app, "cual es su numero?")
-    reply_id = app.extensions["groupbot"].store.replies.triaged(status="pending")[0].id
+    question_id = app.extensions["groupbot"].store.replies.triaged(status="pending")[0].question_id
     sign_in(client, SPANISH)
     token = csrf_token(client.get("/admin/", headers=SPANISH).text)
-    client.post(f"/admin/replies/{reply_id}/reject", data={"csrf_token": token}, headers=SPANISH)
-    assert f"Respuesta {reply_id} rechazada; no se enviará nada." in client.get("/admin/", headers=SPANISH).text
+    client.post(f"/admin/questions/{question_id}/reject", data={"csrf_token": token}, headers=SPANISH)
+    assert (f"Pregunta {question_id}: respuesta rechazada; no se enviará nada."
+            in client.get("/admin/", headers=SPANISH).text)
     sign_out(client, SPANISH)
     assert "Ha cerrado la sesión." in client.get("/admin/login", headers=SPANISH).text
 

@@ -14,6 +14,7 @@ from bot.config import Settings
 from webhooks.admin import (  # noqa: F401
     audit,
     auth,
+    banner,
     faq,
     formatting,
     health,

@@ -17,6 +17,7 @@ ACTION_LABELS = {
     "approve_reply": N_("approve reply"), "edit_reply": N_("edit reply"), "reject_reply": N_("reject reply"),
     "retry_reply": N_("retry reply"), "send_again_reply": N_("send reply again"), "hide_comment": N_("hide comment"), "approve_post": N_("approve post"),
     "retry_post": N_("retry post"), "mark_group_posted": N_("mark group posted"),
+    "hand_reply": N_("answer by hand"), "dismiss_question": N_("done, no reply needed"),
 }
 
 

@@ -77,12 +77,18 @@ def _failure(job: OutboxJob) -> dict:
     payload = job.payload
     if "entry_id" in payload:
         subject, link = _("blog entry %(id)s", id=payload["entry_id"]), ("admin.posts", {})
+        command = f"groupbot retry-post {payload['entry_id']}"
     elif "reply_id" in payload:
-        subject, link = _("reply %(id)s", id=payload["reply_id"]), ("admin.queue", {"show": "failed"})
+        # People name a member's message by its question id, so the page does too.
+        reply = services().store.replies.get(payload["reply_id"])
+        question = reply.question_id if reply else "?"
+        subject, link = _("question %(id)s", id=question), ("admin.queue", {"show": "failed"})
+        command = f"groupbot retry {question}"
     else:
         subject, link = _("question %(id)s", id=payload.get("question_id", "?")), ("admin.queue", {"show": "all"})
+        command = f"groupbot hide-comment {payload.get('question_id', '?')}"
     return {"kind": str(JOB_LABELS.get(job.kind, job.kind)), "subject": subject, "error": job.last_error,
-            "status": job.status, "at": job.finished_at or job.updated_at, "link": link}
+            "status": job.status, "at": job.finished_at or job.updated_at, "link": link, "command": command}
 
 
 def call_kind(call: GraphCall) -> str:

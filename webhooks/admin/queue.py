@@ -1,7 +1,7 @@
-"""``/admin/``: what members asked and the replies the bot suggests, to approve, edit or reject.
+"""``/admin/``: what members asked and the replies the bot suggests, to approve, edit, reject or answer by hand.
 
-Tabs: Pending (waiting for a decision, urgent first, then by deadline; below them what was
-approved in the last hour, with its outcome), Sent, Failed (failed, expired or unconfirmed) and All.
+Tabs: Pending (the questions waiting for a person, urgent first, then by deadline, each saying why it waits; below
+them what was approved in the last hour, with its outcome), Sent, Failed (failed, expired or unconfirmed) and All.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as N_
 
 from bot.store.dashboard import QueueItem
 from bot.store.replies import Reply
+from webhooks.admin.banner import desk_state
 from webhooks.admin.blueprint import bp, page_cursor, pager
 from webhooks.admin.formatting import sentence
 from webhooks.admin.words import intent_label
@@ -43,7 +44,7 @@ class Tab:
 
 
 TABS = (
-    Tab("pending", N_("Pending"), N_("Nothing waits for you. New questions appear here as members write.")),
+    Tab("pending", N_("Pending"), N_("Nobody waits for you. New questions appear here as members write.")),
     Tab("sent", N_("Sent"), N_("No reply has been sent yet.")),
     Tab("failed", N_("Failed"), N_("No reply failed, expired or is unconfirmed.")),
     Tab("all", N_("All"), N_("No questions yet. They appear here as members comment or write to the Page.")),
@@ -71,7 +72,23 @@ def reply_status(reply_id: int):
     reply = services().store.replies.get(reply_id)
     if reply is None:
         abort(404)
-    return jsonify(status=reply.status, label=status_line(reply))
+    return jsonify(status=reply.status, label=status_line(reply, desk_state().sending_stopped))
+
+
+def waits_because(row: QueueItem) -> list[str]:
+    """Why a question waits for a person, in words (empty when it does not wait)."""
+    if not row.waiting:
+        return []
+    reasons = []
+    if row.status == "pending":
+        reasons.append(_("A suggested reply waits for your approval."))
+    elif row.asks and row.status in (None, "cancelled"):
+        reasons.append(_("It asks something, and no suggested reply fits: answer by hand, or mark it done."))
+    if row.flagged and row.source != "messenger" and row.hide_status not in ("queued", "hidden"):
+        reasons.append(_("A public comment shows personal data: hide it."))
+    if row.urgent:
+        reasons.append(_("Urgent."))
+    return reasons
 
 
 def present(row: QueueItem) -> dict:
@@ -84,15 +101,21 @@ def present(row: QueueItem) -> dict:
         "intent_label": intent_label(row.intent or row.question_intent),
         "sensitive": [str(SENSITIVE_LABELS.get(kind, kind.replace("_", " "))) for kind in row.pii],
         "in_flight": row.status in IN_FLIGHT,
-        "status_line": status_line(row) if row.reply_id else _question_line(row),
+        "status_line": status_line(row, desk_state().sending_stopped) if row.reply_id else _question_line(row),
+        "reasons": waits_because(row),
+        "by_hand": row.origin == "hand",
     }
 
 
-def status_line(reply: Reply | QueueItem) -> str:
-    """Where a reply stands, in one sentence (Meta's message included for a failure)."""
+def status_line(reply: Reply | QueueItem, stopped: str | None = None) -> str:
+    """Where a reply stands, in one sentence (Meta's message included for a failure; why it waits while sending
+    is paused, from ``stopped``)."""
     status, error = reply.status, reply.error
+    if stopped and status in IN_FLIGHT:
+        return _("Waiting: sending is paused because %(reason)s", reason=stopped)
     if status == "sent":
         line = (_("Sent (automatically).") if reply.approved_by == "auto-approve"
+                else _("Sent (written by %(admin)s).", admin=reply.approved_by) if reply.origin == "hand"
                 else _("Sent (approved by %(admin)s).", admin=reply.approved_by))
         return line + (f" {sentence(error)}" if error else "")
     # Meta's and the core's own words (``error``) are shown as they are: they are not in the catalog.
@@ -121,6 +144,10 @@ def _question_line(row: QueueItem) -> str:
         return _("Removed by the member or by Meta; no reply.")
     if row.question_status == "new":
         return _("Not read by the bot yet.")
+    if row.dismissed_by:
+        return _("Done: no reply needed (said %(admin)s).", admin=row.dismissed_by)
+    if row.waiting:
+        return _("No reply yet.")
     return _("No reply suggested: the FAQ has no answer for this, and when unsure the bot says nothing.")
 
 

@@ -1,7 +1,8 @@
-"""The queue's buttons: approve (with the text as edited), reject, retry a failed reply, hide a Page comment.
+"""The queue's buttons, each on a member's question (the number every list shows): approve its suggested reply (with
+the text as edited), reject it, answer by hand, "Done, no reply needed", retry a failed reply, hide a Page comment.
 
-Each is a POST (CSRF-checked app-wide) that calls the core action, which checks the reply's
-state and writes the audit entry; the admin lands back on the page, with a message.
+Each is a POST (CSRF-checked app-wide) that calls the core action, which checks the question's state and writes the
+audit entry; the admin lands back on the page, with a message.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from flask import request
 from flask_babel import gettext as _
 
+from bot.answers.knowledge import FaqFileError
+from bot.answers.responder import Responder
 from bot.replies import review
 from bot.replies.moderation import hide_comment as hide_page_comment
 from webhooks.admin.actions import actor, run
@@ -16,28 +19,56 @@ from webhooks.admin.blueprint import bp
 from webhooks.services import services
 
 
-@bp.post("/replies/<int:reply_id>/approve")
-def approve_reply(reply_id: int):
-    """Send a pending reply with the form's text (the suggestion, or the admin's edit of it)."""
-    text = request.form.get("text")
-    if text is not None:
-        text = text.replace("\r\n", "\n")  # browsers send a text area's line breaks as CRLF
-    return run(lambda: review.approve_reply(services().store, reply_id, actor(), text),
-               _("Reply %(id)d approved; it is being sent.", id=reply_id))
+def _text(name: str = "text") -> str | None:
+    text = request.form.get(name)
+    # Browsers send a text area's line breaks as CRLF.
+    return None if text is None else text.replace("\r\n", "\n")
 
 
-@bp.post("/replies/<int:reply_id>/reject")
-def reject_reply(reply_id: int):
-    """Decide that a suggested reply is not sent."""
-    return run(lambda: review.reject_reply(services().store, reply_id, actor()),
-               _("Reply %(id)d rejected; nothing will be sent.", id=reply_id))
+def _disclaimers() -> dict[str, str]:
+    try:
+        return Responder.from_settings(services().settings).disclaimers()
+    except FaqFileError as exc:
+        raise review.ReplyError(f"the FAQ file is unusable, so the disclaimer is unknown: {exc}") from None
 
 
-@bp.post("/replies/<int:reply_id>/retry")
-def retry_reply(reply_id: int):
-    """Try a failed reply again, or send an unconfirmed one again because an admin decided so."""
-    return run(lambda: review.retry_reply(services().store, reply_id, actor()),
-               _("Reply %(id)d is being tried again.", id=reply_id))
+@bp.post("/questions/<int:question_id>/approve")
+def approve_reply(question_id: int):
+    """Send a question's pending reply with the form's text (the suggestion, or the admin's edit of it)."""
+    text = _text()
+    return run(lambda: review.approve_question(services().store, question_id, actor(), text,
+                                               disclaimers=_disclaimers()),
+               _("Question %(id)d: reply approved; it is being sent.", id=question_id))
+
+
+@bp.post("/questions/<int:question_id>/reject")
+def reject_reply(question_id: int):
+    """Decide that a question's suggested reply is not sent."""
+    return run(lambda: review.reject_question(services().store, question_id, actor()),
+               _("Question %(id)d: reply rejected; nothing will be sent.", id=question_id))
+
+
+@bp.post("/questions/<int:question_id>/reply")
+def reply_by_hand(question_id: int):
+    """Answer a question with the admin's own words, followed by the disclaimer unless unticked."""
+    text, with_disclaimer = _text() or "", request.form.get("disclaimer") == "1"
+    return run(lambda: review.answer_by_hand(services().store, question_id, actor(), text,
+                                             disclaimers=_disclaimers(), add_disclaimer=with_disclaimer),
+               _("Question %(id)d: your answer is being sent.", id=question_id))
+
+
+@bp.post("/questions/<int:question_id>/done")
+def dismiss_question(question_id: int):
+    """"Done, no reply needed": the question leaves the Pending list."""
+    return run(lambda: review.dismiss_question(services().store, question_id, actor()),
+               _("Question %(id)d: done, no reply needed.", id=question_id))
+
+
+@bp.post("/questions/<int:question_id>/retry")
+def retry_reply(question_id: int):
+    """Try a question's failed reply again, or send an unconfirmed one again because an admin decided so."""
+    return run(lambda: review.retry_question(services().store, question_id, actor()),
+               _("Question %(id)d: the reply is being tried again.", id=question_id))
 
 
 @bp.post("/questions/<int:question_id>/hide")
