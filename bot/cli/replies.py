@@ -1,4 +1,5 @@
-"""``groupbot answer``, ``approve``, ``reject`` and ``hide-comment``: answering members from the command line."""
+"""``groupbot answer``, ``approve``, ``reject``, ``relabel`` and ``hide-comment``: answering members from the command
+line."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from bot.answers.responder import Answer, Responder
 from bot.cli.common import CommandFailed, add_command, open_store
 from bot.config import Settings
 from bot.replies.moderation import hide_comment
+from bot.replies.relabel import relabel_question
 from bot.replies.review import approve_reply, list_replies, reject_reply
 from bot.store.base import iso
 
@@ -28,16 +30,17 @@ def register(commands) -> None:
     approve.add_argument("--text", default=None, help="send this text instead of the suggestion")
     reject = add_command(commands, "reject", cmd_reject, "decide that a suggested reply is not sent")
     reject.add_argument("reply_id", type=int, metavar="ID")
+    relabel = add_command(commands, "relabel", cmd_relabel,
+                          "give a question another intent's reply, or none (see `groupbot list questions`)")
+    relabel.add_argument("question_id", type=int, metavar="QUESTION_ID")
+    relabel.add_argument("intent", metavar="INTENT|none", help="the intent whose reply it gets, or none for no reply")
     hide = add_command(commands, "hide-comment", cmd_hide, "hide a member's comment on the Page (e.g. personal data)")
     hide.add_argument("question_id", type=int, metavar="QUESTION_ID")
 
 
 def cmd_answer(settings: Settings, args: argparse.Namespace) -> int:
     """Print the verdict and reply for each message."""
-    try:
-        responder = Responder.from_settings(settings)
-    except FaqFileError as exc:
-        raise CommandFailed(str(exc)) from None
+    responder = _responder(settings)
     messages = [args.text] if args.text is not None else [line.rstrip("\r\n") for line in sys.stdin]
     for text in messages:
         if args.text is None and not text.strip():
@@ -61,6 +64,18 @@ def cmd_reject(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_relabel(settings: Settings, args: argparse.Namespace) -> int:
+    """Replace a question's suggestion with another intent's reply, or withdraw it."""
+    responder = _responder(settings)
+    reply_id = _run(settings, relabel_question, responder, args.question_id, args.intent, ACTOR)
+    if reply_id is None:
+        print(f"question {args.question_id}: suggestion withdrawn; nothing will be sent")
+    else:
+        print(f"question {args.question_id}: reply {reply_id} now gives the {args.intent.strip().lower()} answer; "
+              f"approve it with `groupbot approve {reply_id}`")
+    return 0
+
+
 def cmd_hide(settings: Settings, args: argparse.Namespace) -> int:
     """Queue hiding a Page comment."""
     job_id = _run(settings, hide_comment, args.question_id, ACTOR)
@@ -78,6 +93,8 @@ def reply_line(row: dict) -> str:
     urgent = "URGENT " if row["urgent"] else ""
     when = f" sent {row['sent_at']}" if row["sent_at"] else f" until {row['deadline']}" if row["deadline"] else ""
     error = f"  ({row['error'][:100]})" if row["error"] else ""
+    if row.get("review_reason") and row["status"] == "pending":
+        error += f"  ({row['review_reason'][:120]})"
     text = " ".join(row["text"].split())
     return (f"#{row['id']:<5} q#{row['question_id']:<5} {urgent}{row['status']:<9} {row['channel']:<13} "
             f"{row['intent']:<16}{when}: {text[:60]}{error}")
@@ -107,6 +124,13 @@ def _answer_text(answer: Answer, given: str | None) -> str:
     reply = answer.reply if answer.reply is not None else "(no reply)"
     lines = [facts, reply] if given is not None else [f"> {answer.text}", facts, reply]
     return "\n".join(lines) + ("\n" if given is None else "")
+
+
+def _responder(settings: Settings) -> Responder:
+    try:
+        return Responder.from_settings(settings)
+    except FaqFileError as exc:
+        raise CommandFailed(str(exc)) from None
 
 
 def _run(settings: Settings, action, *args):

@@ -10,7 +10,7 @@ from bot.store.base import Repository
 _REPLY_COLUMNS = (
     "r.id, r.question_id, r.intent, r.language, r.channel, r.recipient, r.text, r.automated, r.edited, r.status,"
     " r.deadline, r.job_id, r.approved_by, r.approved_at, r.attempted_at, r.sent_at, r.message_id, r.error,"
-    " r.created_at, r.updated_at, q.source, q.external_id, q.author_id, q.event_time, q.urgent,"
+    " r.created_at, r.updated_at, r.review_reason, q.source, q.external_id, q.author_id, q.event_time, q.urgent,"
     " q.status AS question_status"
 )
 
@@ -25,6 +25,11 @@ PAST_DEADLINE_SQL = (
     f"SELECT {_REPLY_COLUMNS} FROM replies r JOIN questions q ON q.id = r.question_id"
     " WHERE r.status = 'pending' AND r.deadline IS NOT NULL AND r.deadline <= ?")
 
+# The auto-approve gate, per suggestion: an intent's suggestions rejected lately (relabelled ones are the
+# relabel's; q.intent is the bot's own verdict).
+REJECTED_SINCE_SQL = (
+    "SELECT count(*) FROM replies r JOIN questions q ON q.id = r.question_id WHERE r.status = 'rejected'"
+    " AND r.intent = ? AND r.updated_at >= ? AND q.intent = r.intent")
 
 
 def triaged_sql(of_one_status: bool) -> str:
@@ -47,6 +52,7 @@ class NewReply:
     text: str
     automated: bool
     deadline: float | None
+    review_reason: str | None = None  # why an auto-approved intent's suggestion waits for an admin
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,7 @@ class Reply:
     error: str | None
     created_at: float
     updated_at: float
+    review_reason: str | None
     source: str
     external_id: str
     author_id: str
@@ -88,9 +95,9 @@ class Replies(Repository):
         """Store a question's reply; None when the question already has one."""
         cursor = self.conn.execute(
             "INSERT OR IGNORE INTO replies (question_id, intent, language, channel, recipient, text, automated,"
-            " status, deadline, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " status, deadline, review_reason, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (reply.question_id, reply.intent, reply.language, reply.channel, reply.recipient, reply.text,
-             int(reply.automated), status, reply.deadline, now, now))
+             int(reply.automated), status, reply.deadline, reply.review_reason, now, now))
         return cursor.lastrowid if cursor.rowcount == 1 else None
 
     def get(self, reply_id: int) -> Reply | None:
@@ -109,10 +116,25 @@ class Replies(Repository):
         """Replace a pending suggestion after the member edited the question; False unless pending."""
         cursor = self.conn.execute(
             "UPDATE replies SET intent = ?, language = ?, channel = ?, recipient = ?, text = ?, automated = ?,"
-            " edited = 0, deadline = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
+            " edited = 0, deadline = ?, review_reason = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
             (reply.intent, reply.language, reply.channel, reply.recipient, reply.text, int(reply.automated),
-             reply.deadline, now, reply_id))
+             reply.deadline, reply.review_reason, now, reply_id))
         return cursor.rowcount == 1
+
+    def relabel(self, reply_id: int, reply: NewReply, reopen_reason: str, now: float) -> bool:
+        """An admin's other intent for a pending suggestion, or for one withdrawn by relabelling (`reopen_reason`
+        as its error): pending again with the new text, not edited; False otherwise."""
+        cursor = self.conn.execute(
+            "UPDATE replies SET intent = ?, language = ?, channel = ?, recipient = ?, text = ?, automated = 0,"
+            " edited = 0, deadline = ?, review_reason = NULL, status = 'pending', error = NULL, updated_at = ?"
+            " WHERE id = ? AND (status = 'pending' OR (status = 'cancelled' AND error = ?))",
+            (reply.intent, reply.language, reply.channel, reply.recipient, reply.text, reply.deadline, now,
+             reply_id, reopen_reason))
+        return cursor.rowcount == 1
+
+    def rejected_since(self, intent: str, since: float) -> int:
+        """How many of the bot's own suggestions of `intent` admins rejected since `since`."""
+        return int(self.conn.execute(REJECTED_SINCE_SQL, (intent, since)).fetchone()[0])
 
     def edit_text(self, reply_id: int, text: str, now: float) -> bool:
         """An admin's wording for a pending suggestion; False unless pending."""
