@@ -62,3 +62,31 @@ def review_reason(store: Store, intent: str, confidence: float, min_confidence: 
         reasons.append(f"{decided.approved} of {decided.total} suggestions of {intent} approved unchanged in "
                        f"{GATE_DAYS} days ({decided.precision:.2f}), {MIN_PRECISION:.2f} needed")
     return "waiting for approval: " + "; ".join(reasons) if reasons else None
+
+
+@dataclass(frozen=True)
+class Quality:
+    """One intent's figures over a period: the decisions on its suggestions, and the examples labelled with it."""
+
+    decisions: Decisions
+    examples: int
+
+    @property
+    def earned(self) -> bool:
+        """Whether these decisions (over GATE_DAYS) let the intent go out unreviewed, confidence permitting."""
+        precision = self.decisions.precision
+        return self.decisions.total >= MIN_DECISIONS and precision is not None and precision >= MIN_PRECISION
+
+
+def quality_by_intent(store: Store, intents: list[str], now: float, days: int) -> dict[str, Quality]:
+    """Each intent's figures over the last `days` days (a few index reads per intent)."""
+    since = now - days * DAY
+    kept = store.examples.decisions_since(since)
+    labels = store.examples.labels_since(since)
+    found = {}
+    for intent in intents:
+        counted = kept.get(intent, {})
+        decided = Decisions(intent, counted.get("approved", 0), counted.get("edited", 0),
+                            counted.get("relabelled", 0), store.replies.rejected_since(intent, since))
+        found[intent] = Quality(decided, labels.get(intent, 0))
+    return found

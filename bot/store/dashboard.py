@@ -39,7 +39,7 @@ _QUEUE_COLUMNS = (
     " q.status AS question_status, q.intent AS question_intent, q.language AS question_language, q.pii, q.urgent,"
     " q.flagged, q.hide_status, q.edited AS question_edited, q.attachments, r.id AS reply_id, r.intent, r.language,"
     " r.channel, r.text, r.status, r.deadline, r.automated, r.edited, r.approved_by, r.approved_at, r.sent_at,"
-    " r.error, r.updated_at"
+    " r.error, r.updated_at, r.review_reason"
 )
 
 
@@ -75,6 +75,7 @@ class QueueItem:
     sent_at: float | None
     error: str | None
     updated_at: float | None
+    review_reason: str | None
 
 
 def queue_sql(view: str, side: Side | None = None) -> str:
