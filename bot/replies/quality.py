@@ -60,7 +60,7 @@ def review_reason(store: Store, intent: str, confidence: float, min_confidence: 
         reasons.append(f"{decided.total} decisions on {intent} in {GATE_DAYS} days, {MIN_DECISIONS} needed")
     elif decided.precision < MIN_PRECISION:
         reasons.append(f"{decided.approved} of {decided.total} suggestions of {intent} approved unchanged in "
-                       f"{GATE_DAYS} days ({decided.precision:.2f}), {MIN_PRECISION:.2f} needed")
+                       f"{GATE_DAYS} days ({decided.precision:.1%}), {MIN_PRECISION:.0%} needed")
     return "waiting for approval: " + "; ".join(reasons) if reasons else None
 
 

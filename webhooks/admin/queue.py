@@ -145,7 +145,7 @@ _REASON_PARTS = (
      lambda m: _("%(count)s decisions on %(intent)s in %(days)s days, %(needed)s needed",
                  **{**m, "intent": intent_label(m["intent"])})),
     (re.compile(r"(?P<approved>\d+) of (?P<count>\d+) suggestions of (?P<intent>\S+) approved unchanged in "
-                r"(?P<days>\d+) days \((?P<share>[\d.]+)\), (?P<needed>[\d.]+) needed"),
+                r"(?P<days>\d+) days \((?P<share>[\d.]+%)\), (?P<needed>\d+%) needed"),
      lambda m: _("%(approved)s of %(count)s suggestions of %(intent)s approved unchanged in %(days)s days "
                  "(%(share)s), %(needed)s needed", **{**m, "intent": intent_label(m["intent"])})),
 )
