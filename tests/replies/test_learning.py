@@ -103,8 +103,9 @@ def test_relabel_to_none_withdraws_the_suggestion_and_a_second_relabel_brings_on
     desk.deliver(comment(SPANISH_CONTACT, field="group_feed"))
     desk.step()
     reply = desk.only_reply()
+    responder = Responder.from_settings(desk.settings)
 
-    assert relabel_question(desk.store, Responder.from_settings(desk.settings), reply.question_id, "none", "ana") is None
+    assert relabel_question(desk.store, responder, reply.question_id, "none", "ana") is None
     desk.step()
 
     withdrawn = desk.store.replies.get(reply.id)
@@ -115,7 +116,7 @@ def test_relabel_to_none_withdraws_the_suggestion_and_a_second_relabel_brings_on
         approve_reply(desk.store, reply.id, "ana")
 
     # Changing one's mind: the question's one label follows the last decision.
-    assert relabel_question(desk.store, Responder.from_settings(desk.settings), reply.question_id, "consultation", "ana") == reply.id
+    assert relabel_question(desk.store, responder, reply.question_id, "consultation", "ana") == reply.id
     back = desk.store.replies.get(reply.id)
     assert (back.status, back.intent, back.edited, back.error) == ("pending", "consultation", False, None)
     assert "consulta" in back.text
@@ -130,8 +131,9 @@ def test_a_question_without_a_suggestion_gets_one_and_an_urgent_question_stays_u
     [chatter] = [q for q in desk.store.questions.triaged() if q.reply_id is None]
     assert urgent.urgent and chatter.status == "no_reply"
 
-    relabel_question(desk.store, Responder.from_settings(desk.settings), urgent.question_id, "consultation", "ana")
-    new_id = relabel_question(desk.store, Responder.from_settings(desk.settings), chatter.id, "contact", "ana")
+    responder = Responder.from_settings(desk.settings)
+    relabel_question(desk.store, responder, urgent.question_id, "consultation", "ana")
+    new_id = relabel_question(desk.store, responder, chatter.id, "contact", "ana")
 
     kept = desk.store.replies.get(urgent.id)
     assert (kept.intent, kept.urgent, kept.status) == ("consultation", True, "pending")
@@ -148,9 +150,8 @@ def test_a_question_without_a_suggestion_gets_one_and_an_urgent_question_stays_u
 # -- every decision is a label -------------------------------------------------------------------------------
 
 def test_approving_as_suggested_and_after_an_edit_are_labels_and_a_rejection_is_not(desk, tmp_path, base_env):
-    desk.deliver(comment(SPANISH_CONTACT, field="group_feed"), comment("cuanto cobran por un caso de asilo?",
-                                                                      field="group_feed"),
-                 comment("cual es su horario?", field="group_feed"), comment("me pueden llamar?", field="group_feed"))
+    desk.deliver(*(comment(text, field="group_feed") for text in (
+        SPANISH_CONTACT, "cuanto cobran por un caso de asilo?", "cual es su horario?", "me pueden llamar?")))
     desk.step()
     replies = sorted(desk.store.replies.triaged(), key=lambda r: r.id)
     unchanged, edited_first, rejected, cli_edited = replies

@@ -114,6 +114,8 @@ def test_no_reply_withdraws_the_suggestion_and_a_question_without_one_can_get_on
     refused = session.post(f"{server.url}/admin/questions/{chatter}/relabel",
                            data={"intent": "parking", "csrf_token": token(page)})
     assert "Unknown intent 'parking'; choose one of asylum" in flashes(refused.text)
+    audit = html.unescape(session.get(f"{server.url}/admin/audit").text)
+    assert audit.count("change answer") == 2 and "contact -> none" in audit and "none -> location_hours" in audit
     server.stop()
     assert fake.messages == []
 
