@@ -60,6 +60,7 @@ class Settings:
     call_number: str
     faq_file: str
     auto_approve_intents: frozenset[str]
+    auto_approve_min_confidence: float
     page_post_approval: bool
     page_post_template: str
     page_post_spanish: bool
@@ -134,6 +135,18 @@ class _Reader:
             raise SettingsError(f"{name} must be at least {minimum} (got {number})")
         return number
 
+    def fraction(self, name: str, default: float) -> float:
+        value = self.str(name)
+        if not value:
+            return default
+        try:
+            number = float(value)
+        except ValueError:
+            raise SettingsError(f"{name} must be a number from 0 to 1, like 0.9 (got {value!r})") from None
+        if not 0.0 <= number <= 1.0:  # also refuses nan
+            raise SettingsError(f"{name} must be a number from 0 to 1, like 0.9 (got {value!r})")
+        return number
+
     def list(self, name: str) -> tuple[str, ...]:
         return tuple(item.strip() for item in self.str(name).split(",") if item.strip())
 
@@ -195,6 +208,7 @@ def _build(env: _Reader) -> Settings:
         call_number=_phone(env, "CONTACT_CALL_NUMBER", "619-819-9204"),
         faq_file=env.str("FAQ_FILE"),
         auto_approve_intents=auto,
+        auto_approve_min_confidence=env.fraction("AUTO_APPROVE_MIN_CONFIDENCE", 0.9),
         page_post_approval=env.bool("PAGE_POST_APPROVAL", default=False),
         page_post_template=_page_post_template(env),
         page_post_spanish=env.bool("PAGE_POST_SPANISH", default=False),

@@ -1,4 +1,5 @@
-"""``groupbot answer``, ``approve``, ``reject``, ``reply``, ``hide-comment``: answering members from the command line.
+"""``groupbot answer``, ``approve``, ``reject``, ``reply``, ``retry``, ``relabel``, ``hide-comment``: answering members
+from the command line.
 
 Every command names a member's message by its question id, the number `list questions` and `list replies` show.
 """
@@ -15,6 +16,7 @@ from bot.answers.responder import Answer, Responder
 from bot.cli.common import CommandFailed, add_command, open_store
 from bot.config import Settings
 from bot.replies.moderation import hide_comment
+from bot.replies.relabel import relabel_question
 from bot.replies.review import answer_by_hand, approve_question, list_replies, reject_question, retry_question
 from bot.store.base import iso
 
@@ -40,16 +42,17 @@ def register(commands) -> None:
     retry = add_command(commands, "retry", cmd_retry,
                         "try a question's failed reply again (at once after Meta's refusal), or send an unconfirmed one again")
     retry.add_argument("question_id", type=int, metavar="QUESTION_ID")
+    relabel = add_command(commands, "relabel", cmd_relabel,
+                          "give a question another intent's reply, or none (see `groupbot list questions`)")
+    relabel.add_argument("question_id", type=int, metavar="QUESTION_ID")
+    relabel.add_argument("intent", metavar="INTENT|none", help="the intent whose reply it gets, or none for no reply")
     hide = add_command(commands, "hide-comment", cmd_hide, "hide a member's comment on the Page (e.g. personal data)")
     hide.add_argument("question_id", type=int, metavar="QUESTION_ID")
 
 
 def cmd_answer(settings: Settings, args: argparse.Namespace) -> int:
     """Print the verdict and reply for each message."""
-    try:
-        responder = Responder.from_settings(settings)
-    except FaqFileError as exc:
-        raise CommandFailed(str(exc)) from None
+    responder = _responder(settings)
     messages = [args.text] if args.text is not None else [line.rstrip("\r\n") for line in sys.stdin]
     for text in messages:
         if args.text is None and not text.strip():
@@ -93,6 +96,18 @@ def cmd_retry(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_relabel(settings: Settings, args: argparse.Namespace) -> int:
+    """Replace a question's suggestion with another intent's reply, or withdraw it."""
+    responder = _responder(settings)
+    reply_id = _run(settings, lambda store: relabel_question(store, responder, args.question_id, args.intent, ACTOR))
+    if reply_id is None:
+        print(f"question {args.question_id}: suggestion withdrawn; nothing will be sent")
+    else:
+        print(f"question {args.question_id}: it now gets the {args.intent.strip().lower()} answer; "
+              f"approve it with `groupbot approve {args.question_id}`")
+    return 0
+
+
 def cmd_hide(settings: Settings, args: argparse.Namespace) -> int:
     """Queue hiding a Page comment."""
     job_id = _run(settings, lambda store: hide_comment(store, args.question_id, ACTOR))
@@ -111,6 +126,8 @@ def reply_line(row: dict) -> str:
     urgent = "URGENT " if row["urgent"] else ""
     when = f" sent {row['sent_at']}" if row["sent_at"] else f" until {row['deadline']}" if row["deadline"] else ""
     error = f"  ({row['error'][:100]})" if row["error"] else ""
+    if row.get("review_reason") and row["status"] == "pending":
+        error += f"  ({row['review_reason'][:120]})"
     text = " ".join(row["text"].split())
     intent = "by hand" if row["origin"] == "hand" else row["intent"]
     return (f"#{row['question_id']:<5} {urgent}{row['status']:<11} {row['channel']:<13} "
@@ -145,8 +162,12 @@ def _answer_text(answer: Answer, given: str | None) -> str:
 
 
 def _disclaimers(settings: Settings) -> dict[str, str]:
+    return _responder(settings).disclaimers()
+
+
+def _responder(settings: Settings) -> Responder:
     try:
-        return Responder.from_settings(settings).disclaimers()
+        return Responder.from_settings(settings)
     except FaqFileError as exc:
         raise CommandFailed(str(exc)) from None
 

@@ -69,12 +69,24 @@ def approve_reply(store: Store, reply_id: int, actor: str, text: str | None = No
         else:
             job_id = approve_in_transaction(store, reply, actor, cleaned, now)
             edited = cleaned is not None and cleaned != reply.text
+            learn_from_approval(store, reply, actor, edited or reply.edited, now)
             audit(store, actor, "approve_reply", f"reply {reply_id}", "with edited text" if edited else "",
                   now=now)
     if closed:
         raise ReplyError(f"reply {reply_id} can no longer be sent: {closed}")
     log.info("reply %d approved by %s (job %d)", reply_id, actor, job_id)
     return job_id
+
+
+def learn_from_approval(store: Store, reply: Reply, actor: str, edited: bool, now: float) -> None:
+    """Keep an admin's approval as a labelled example: 'approved' as suggested, or 'edited' (the label is still the
+    suggested intent). A relabelled reply already gave its label, and an emptied (purged) message teaches nothing."""
+    question = store.questions.get(reply.question_id)
+    if question is None or not question.text or store.examples.of_question(reply.question_id):
+        return
+    store.examples.add(question_id=reply.question_id, text=question.text, language=question.language or reply.language,
+                       suggested=reply.intent, intent=reply.intent, decision="edited" if edited else "approved",
+                       decided_by=actor, now=now)
 
 
 def edit_reply(store: Store, reply_id: int, actor: str, text: str, *, now: float | None = None) -> None:
@@ -244,7 +256,7 @@ def _reply_dict(row: Reply) -> dict:
         "sent_at": iso(row.sent_at), "error": row.error, "language": row.language,
         "urgent": bool(row.urgent), "automated": bool(row.automated), "edited": bool(row.edited),
         "approved_by": row.approved_by, "source": row.source, "created_at": iso(row.created_at),
-        "origin": row.origin,
+        "origin": row.origin, "review_reason": row.review_reason,
     }
 
 

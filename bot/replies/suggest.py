@@ -15,10 +15,11 @@ from bot.answers.responder import Answer, Responder
 from bot.config import Settings
 from bot.notify.admin_email import queue_urgent_alert
 from bot.notify.alerts import notify_admins
+from bot.replies.quality import review_reason
 from bot.replies.review import approve_in_transaction
 from bot.replies.windows import MESSENGER_WINDOW, answer_deadline, question_time, reply_deadline, window_closed
 from bot.store import Store
-from bot.store.questions import Classification, WaitingQuestion
+from bot.store.questions import Classification, Question, WaitingQuestion
 from bot.store.replies import NewReply
 
 log = logging.getLogger(__name__)
@@ -40,11 +41,14 @@ def choose_channel(source: str, public_allowed: bool, pii: list[str]) -> str:
 # -- judging questions ------------------------------------------------------------------------------
 
 def suggest_replies(store: Store, responder: Responder, *, page_id: str, now: float,
-                    on_urgent: Callable[[WaitingQuestion], None] | None = None, limit: int = 100) -> int:
+                    on_urgent: Callable[[WaitingQuestion], None] | None = None, limit: int = 100,
+                    min_confidence: float = 0.9) -> int:
     """Judge the questions waiting for it and suggest their replies; returns how many were judged.
 
     Matching runs before the write transaction; an urgent question calls `on_urgent(question)`
-    inside it, once per question, so an alert is queued exactly when the verdict is stored.
+    inside it, once per question, so an alert is queued exactly when the verdict is stored. An
+    auto-approved intent's reply goes out by itself only past the gate of `bot.replies.quality`
+    (`min_confidence`: AUTO_APPROVE_MIN_CONFIDENCE).
     """
     waiting = store.questions.waiting(limit)
     if not waiting:
@@ -52,12 +56,12 @@ def suggest_replies(store: Store, responder: Responder, *, page_id: str, now: fl
     verdicts = [(question, responder.answer(question.text)) for question in waiting]
     with store.transaction():
         for question, answer in verdicts:
-            _store_verdict(store, responder, question, answer, page_id, now, on_urgent)
+            _store_verdict(store, responder, question, answer, page_id, now, on_urgent, min_confidence)
     return len(verdicts)
 
 
 def _store_verdict(store: Store, responder: Responder, question: WaitingQuestion, answer: Answer, page_id: str,
-                   now: float, on_urgent: Callable[[WaitingQuestion], None] | None) -> None:
+                   now: float, on_urgent: Callable[[WaitingQuestion], None] | None, min_confidence: float) -> None:
     own = question.author_id == page_id  # never answer the Page itself
     intent = None if own else answer.intent
     found = Classification(intent=intent, language=answer.language, confidence=answer.confidence,
@@ -75,21 +79,23 @@ def _store_verdict(store: Store, responder: Responder, question: WaitingQuestion
         else:
             log.warning("question %d looks urgent (%s)", question.id, question.source)
         store.questions.mark_alerted(question.id, now)
-    _suggest(store, responder, question, answer, intent, now)
+    _suggest(store, responder, question, answer, intent, now, min_confidence)
 
 
 def _suggest(store: Store, responder: Responder, question: WaitingQuestion, answer: Answer, intent: str | None,
-             now: float) -> None:
+             now: float, min_confidence: float) -> None:
     existing = store.replies.of_question(question.id)
     if intent is None:
         if existing and existing.status == "pending":
             store.replies.close(existing.id, "cancelled", now, error=NO_LONGER_REASON)
         return
-    channel = choose_channel(question.source, responder.allows_public_reply(intent), answer.pii)
-    recipient = question.author_id if channel == "messenger" else question.external_id
-    reply = NewReply(question_id=question.id, intent=intent, language=answer.reply_language, channel=channel,
-                     recipient=recipient, text=answer.reply or "", automated=answer.automated,
-                     deadline=reply_deadline(store, channel, question))
+    automated, text, reason = answer.automated, answer.reply or "", None
+    if automated:
+        reason = review_reason(store, intent, answer.confidence, min_confidence, now)
+        if reason:  # an admin approves it, so it must not say it is automated
+            automated, text = False, responder.render(intent, answer.language)
+    reply = suggestion(store, responder, question, intent, answer.reply_language, answer.pii, text,
+                       automated=automated, review_reason=reason)
     if existing is None:
         reply_id = store.replies.insert(reply, "pending", now)
     elif existing.status == "pending" and store.replies.rewrite_pending(existing.id, reply, now):
@@ -98,8 +104,19 @@ def _suggest(store: Store, responder: Responder, question: WaitingQuestion, answ
         log.info("question %d changed after its reply was %s; that reply stands", question.id,
                  existing.status)
         return
-    if reply_id is not None and answer.automated:
+    if reply_id is not None and automated:
         _auto_approve(store, reply_id, now)
+
+
+def suggestion(store: Store, responder: Responder, question: WaitingQuestion | Question, intent: str,
+               language: str, pii: list[str], text: str, *, automated: bool = False,
+               review_reason: str | None = None) -> NewReply:
+    """A question's reply of `intent`, on the channel and with the deadline Meta's rules give it."""
+    channel = choose_channel(question.source, responder.allows_public_reply(intent), pii)
+    recipient = question.author_id if channel == "messenger" else question.external_id
+    return NewReply(question_id=question.id, intent=intent, language=language, channel=channel,
+                    recipient=recipient, text=text, automated=automated,
+                    deadline=reply_deadline(store, channel, question), review_reason=review_reason)
 
 
 def _auto_approve(store: Store, reply_id: int, now: float) -> None:
@@ -149,6 +166,7 @@ class Suggester:
             return False
         return suggest_replies(
             self.store, responder, page_id=self.settings.page_id, now=now,
+            min_confidence=self.settings.auto_approve_min_confidence,
             on_urgent=lambda question: queue_urgent_alert(self.store, self.settings, question, now)) > 0
 
     def _try_load(self, now: float) -> Responder | None:

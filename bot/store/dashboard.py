@@ -49,7 +49,7 @@ _QUEUE_COLUMNS = (
     " q.status AS question_status, q.intent AS question_intent, q.language AS question_language, q.pii, q.urgent,"
     " q.flagged, q.hide_status, q.edited AS question_edited, q.attachments, q.asks, q.due, q.waiting, q.dismissed_by,"
     " r.id AS reply_id, r.intent, r.language, r.channel, r.text, r.status, r.deadline, r.automated, r.edited,"
-    " r.approved_by, r.approved_at, r.sent_at, r.error, r.updated_at, r.origin"
+    " r.approved_by, r.approved_at, r.sent_at, r.error, r.updated_at, r.origin, r.review_reason"
 )
 
 
@@ -90,6 +90,7 @@ class QueueItem:
     error: str | None
     updated_at: float | None
     origin: str | None
+    review_reason: str | None
 
 
 @dataclass(frozen=True)

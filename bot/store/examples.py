@@ -9,6 +9,19 @@ from bot.store.base import Repository
 DECISIONS = ("approved", "edited", "relabelled")
 _COLUMNS = "id, question_id, text, language, suggested, intent, decision, decided_by, decided_at"
 
+# The auto-approve gate, per suggestion: the decisions on one intent's suggestions since a time, by kind.
+# A relabel back to the suggested intent undoes an earlier relabel: it counts neither way.
+DECISIONS_ON_SQL = (
+    "SELECT decision, count(*) FROM learned_examples WHERE suggested = ? AND decided_at >= ?"
+    " AND (decision != 'relabelled' OR intent IS NOT suggested) GROUP BY decision")
+# The FAQ page: the decisions on every intent's suggestions since a time, and the labels kept per intent.
+DECISIONS_SINCE_SQL = (
+    "SELECT suggested, decision, count(*) FROM learned_examples WHERE decided_at >= ? AND suggested IS NOT NULL"
+    " AND (decision != 'relabelled' OR intent IS NOT suggested) GROUP BY suggested, decision")
+LABELS_SINCE_SQL = "SELECT intent, count(*) FROM learned_examples WHERE decided_at >= ? GROUP BY intent"
+# An admin's decision already kept for a question (approving a relabelled reply adds no second label).
+OF_QUESTION_SQL = f"SELECT {_COLUMNS} FROM learned_examples WHERE question_id = ? ORDER BY id"
+
 
 @dataclass(frozen=True)
 class LearnedExample:
@@ -52,6 +65,31 @@ class LearnedExamples(Repository):
             f"SELECT {_COLUMNS} FROM learned_examples WHERE decided_at >= ? ORDER BY decided_at, id",
             (since,)).fetchall()
         return [LearnedExample(*row) for row in rows]
+
+    def of_question(self, question_id: int) -> list[LearnedExample]:
+        """The decisions kept for one question, oldest first."""
+        return [LearnedExample(*row) for row in self.conn.execute(OF_QUESTION_SQL, (question_id,)).fetchall()]
+
+    def remove(self, example_id: int) -> None:
+        """Forget one decision (an admin's later relabel of the same question replaces it)."""
+        with self._store.writing() as conn:
+            conn.execute("DELETE FROM learned_examples WHERE id = ?", (example_id,))
+
+    def decisions_on(self, suggested: str, since: float) -> dict[str, int]:
+        """Decisions on suggestions of one intent since `since`: {'approved': n, 'edited': n, 'relabelled': n}."""
+        counted = dict(self.conn.execute(DECISIONS_ON_SQL, (suggested, since)).fetchall())
+        return {decision: int(counted.get(decision, 0)) for decision in DECISIONS}
+
+    def decisions_since(self, since: float) -> dict[str, dict[str, int]]:
+        """Per suggested intent, the decisions on its suggestions since `since` (as `decisions_on`)."""
+        found: dict[str, dict[str, int]] = {}
+        for suggested, decision, count in self.conn.execute(DECISIONS_SINCE_SQL, (since,)).fetchall():
+            found.setdefault(suggested, dict.fromkeys(DECISIONS, 0))[decision] = int(count)
+        return found
+
+    def labels_since(self, since: float) -> dict[str | None, int]:
+        """How many examples label each intent (None: no reply) since `since`."""
+        return {intent: int(count) for intent, count in self.conn.execute(LABELS_SINCE_SQL, (since,)).fetchall()}
 
     def latest_id(self) -> int:
         """The id of the newest example, or 0 when there is none."""

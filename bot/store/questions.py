@@ -192,6 +192,12 @@ WAITING_SQL, (limit,)).fetchall()
         row = self.conn.execute("SELECT * FROM questions WHERE id = ?", (question_id,)).fetchone()
         return Question(**_decoded(row)) if row else None
 
+    def set_answered(self, question_id: int, answered: bool, now: float) -> None:
+        """An admin gave a judged question a reply ('suggested') or none ('no_reply')."""
+        self.conn.execute(
+            "UPDATE questions SET status = ?, updated_at = ? WHERE id = ? AND status IN ('suggested', 'no_reply')",
+            ("suggested" if answered else "no_reply", now, question_id))
+
     def mark_alerted(self, question_id: int, now: float) -> None:
         """Note that the admins were alerted about this question (once is enough)."""
         self.conn.execute("UPDATE questions SET alerted_at = ? WHERE id = ?", (now, question_id))

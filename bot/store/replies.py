@@ -10,7 +10,8 @@ from bot.store.base import Repository
 _REPLY_COLUMNS = (
     "r.id, r.question_id, r.intent, r.language, r.channel, r.recipient, r.text, r.automated, r.edited, r.status,"
     " r.deadline, r.job_id, r.approved_by, r.approved_at, r.attempted_at, r.sent_at, r.message_id, r.error,"
-    " r.created_at, r.updated_at, r.origin, q.source, q.external_id, q.author_id, q.event_time, q.urgent,"
+    " r.created_at, r.updated_at, r.origin, r.review_reason, q.source, q.external_id, q.author_id, q.event_time,"
+    " q.urgent,"
     " q.status AS question_status"
 )
 
@@ -25,6 +26,11 @@ PAST_DEADLINE_SQL = (
     f"SELECT {_REPLY_COLUMNS} FROM replies r JOIN questions q ON q.id = r.question_id"
     " WHERE r.status = 'pending' AND r.deadline IS NOT NULL AND r.deadline <= ?")
 
+# The auto-approve gate, per suggestion: an intent's suggestions rejected lately (relabelled ones are the
+# relabel's; q.intent is the bot's own verdict).
+REJECTED_SINCE_SQL = (
+    "SELECT count(*) FROM replies r JOIN questions q ON q.id = r.question_id WHERE r.status = 'rejected'"
+    " AND r.intent = ? AND r.updated_at >= ? AND q.intent = r.intent")
 
 
 def triaged_sql(of_one_status: bool) -> str:
@@ -48,6 +54,7 @@ class NewReply:
     automated: bool
     deadline: float | None
     origin: str = "suggested"  # or 'hand': written by an admin
+    review_reason: str | None = None  # why an auto-approved intent's suggestion waits for an admin
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,7 @@ class Reply:
     created_at: float
     updated_at: float
     origin: str
+    review_reason: str | None
     source: str
     external_id: str
     author_id: str
@@ -90,9 +98,10 @@ class Replies(Repository):
         """Store a question's reply; None when the question already has one."""
         cursor = self.conn.execute(
             "INSERT OR IGNORE INTO replies (question_id, intent, language, channel, recipient, text, automated,"
-            " status, deadline, origin, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " status, deadline, origin, review_reason, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (reply.question_id, reply.intent, reply.language, reply.channel, reply.recipient, reply.text,
-             int(reply.automated), status, reply.deadline, reply.origin, now, now))
+             int(reply.automated), status, reply.deadline, reply.origin, reply.review_reason, now, now))
         return cursor.lastrowid if cursor.rowcount == 1 else None
 
     def get(self, reply_id: int) -> Reply | None:
@@ -111,9 +120,9 @@ class Replies(Repository):
         """Replace a pending suggestion after the member edited the question; False unless pending."""
         cursor = self.conn.execute(
             "UPDATE replies SET intent = ?, language = ?, channel = ?, recipient = ?, text = ?, automated = ?,"
-            " edited = 0, deadline = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
+            " edited = 0, deadline = ?, review_reason = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
             (reply.intent, reply.language, reply.channel, reply.recipient, reply.text, int(reply.automated),
-             reply.deadline, now, reply_id))
+             reply.deadline, reply.review_reason, now, reply_id))
         return cursor.rowcount == 1
 
     def replace_by_hand(self, reply_id: int, reply: NewReply, from_statuses: tuple[str, ...], now: float) -> bool:
@@ -121,11 +130,26 @@ class Replies(Repository):
         marks = ",".join("?" * len(from_statuses))
         cursor = self.conn.execute(
             "UPDATE replies SET intent = ?, language = ?, channel = ?, recipient = ?, text = ?, automated = 0,"
-            " edited = 0, origin = 'hand', status = 'pending', deadline = ?, error = NULL, updated_at = ?"
+            " edited = 0, origin = 'hand', status = 'pending', deadline = ?, review_reason = NULL, error = NULL, updated_at = ?"
             f" WHERE id = ? AND status IN ({marks})",
             (reply.intent, reply.language, reply.channel, reply.recipient, reply.text, reply.deadline, now,
              reply_id, *from_statuses))
         return cursor.rowcount == 1
+
+    def relabel(self, reply_id: int, reply: NewReply, reopen_reason: str, now: float) -> bool:
+        """An admin's other intent for a pending suggestion, or for one withdrawn by relabelling (`reopen_reason`
+        as its error): pending again with the new text, not edited; False otherwise."""
+        cursor = self.conn.execute(
+            "UPDATE replies SET intent = ?, language = ?, channel = ?, recipient = ?, text = ?, automated = 0,"
+            " edited = 0, origin = 'suggested', deadline = ?, review_reason = NULL, status = 'pending', error = NULL, updated_at = ?"
+            " WHERE id = ? AND (status = 'pending' OR (status = 'cancelled' AND error = ?))",
+            (reply.intent, reply.language, reply.channel, reply.recipient, reply.text, reply.deadline, now,
+             reply_id, reopen_reason))
+        return cursor.rowcount == 1
+
+    def rejected_since(self, intent: str, since: float) -> int:
+        """How many of the bot's own suggestions of `intent` admins rejected since `since`."""
+        return int(self.conn.execute(REJECTED_SINCE_SQL, (intent, since)).fetchone()[0])
 
     def edit_text(self, reply_id: int, text: str, now: float) -> bool:
         """An admin's wording for a pending suggestion; False unless pending."""

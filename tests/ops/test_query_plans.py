@@ -17,13 +17,13 @@ import time
 
 import pytest
 
-from bot.store import Store, audit, blog, dashboard, emails, intake, outbox, questions, replies
+from bot.store import Store, audit, blog, dashboard, emails, examples, intake, outbox, questions, replies
 from bot.store.intake import NewQuestion
 from bot.store.questions import Classification
 from bot.store.replies import NewReply
 
 GROWING = {"questions", "replies", "deliveries", "events", "outbox_jobs", "blog_entries", "audit_log",
-           "admin_emails", "graph_calls"}
+           "admin_emails", "graph_calls", "learned_examples"}
 ALIASES = {"q": "questions", "r": "replies", "e": "blog_entries", "j": "outbox_jobs"}
 BACKLOG_INDEXES = {"replies_pending_deadline", "questions_unclassified", "questions_waiting", "deliveries_new", "outbox_jobs_due",
                    "outbox_jobs_sending", "admin_emails_due"}
@@ -45,6 +45,9 @@ def statements() -> dict[str, tuple[str, tuple | dict]]:
         "claiming a due job": (outbox.CLAIM_DUE_SQL, ("worker", NOW, NOW, NOW, NOW)),
         "jobs being sent": (outbox.SENDING_SQL, ()),
         "the next job due": (outbox.NEXT_DUE_SQL, ()),
+        "an intent's decisions for the auto-approve gate": (examples.DECISIONS_ON_SQL, ("fees", NOW - 90 * 86400)),
+        "an intent's rejections for the auto-approve gate": (replies.REJECTED_SINCE_SQL, ("fees", NOW - 90 * 86400)),
+        "a question's earlier decision": (examples.OF_QUESTION_SQL, (5,)),
         "due e-mails": (emails.DUE_SQL, (NOW, 20)),
         "any e-mail due": (emails.HAS_DUE_SQL, (NOW,)),
         "an alert queued lately": (emails.QUEUED_SINCE_SQL, ("subject", NOW)),
@@ -54,6 +57,8 @@ def statements() -> dict[str, tuple[str, tuple | dict]]:
         "questions per week": (dashboard.INTENTS_PER_WEEK_SQL, {"first": NOW, "week": 604800, "last": 7}),
         "waits per week": (dashboard.WAITS_PER_WEEK_SQL, {"first": NOW, "week": 604800, "last": 7}),
         "failed jobs": (outbox.FAILED_SQL, (10,)),
+        "decisions per intent (FAQ page)": (examples.DECISIONS_SINCE_SQL, (NOW - 90 * 86400,)),
+        "labels per intent (FAQ page)": (examples.LABELS_SINCE_SQL, (NOW - 90 * 86400,)),
         # The command line's lists.
         "groupbot list questions": (questions.TRIAGED_SQL, (50,)),
         "groupbot list replies": (replies.triaged_sql(False), (50,)),
@@ -104,6 +109,10 @@ def filled(tmp_path_factory):
                          " VALUES (?, 'b', ?, ?, ?)", (f"s{n % 50}", "pending" if n < 3 else "sent", at, at))
             conn.execute("INSERT INTO graph_calls (method, path, params, created_at) VALUES ('POST', 'p', '{}', ?)",
                          (at,))
+            conn.execute("INSERT INTO learned_examples (question_id, text, language, suggested, intent, decision,"
+                         " decided_by, decided_at) VALUES (?, 'hola', 'es', ?, ?, ?, 'ana', ?)",
+                         (question_id, ("fees", "contact", None)[n % 3], ("fees", "contact", "visa")[n % 3],
+                          ("approved", "edited", "relabelled")[n % 3], at))
         conn.execute("ANALYZE")
     yield store
     store.close()

@@ -12,6 +12,7 @@ from bot.replies.review import ReplyError, approve_reply, edit_reply, reject_rep
 from bot.replies.send import ECHO_WAIT_SECONDS
 from tests.support.replies import (
     comment,
+    earn_auto_approval,
     message,
     message_requests,
     messenger_sends,
@@ -186,6 +187,7 @@ def test_the_pages_own_comment_and_chatter_get_nothing(desk, fake):
 
 def test_an_auto_approved_intent_goes_out_at_once_with_the_disclosure(make, fake):
     desk = make(AUTO_APPROVE_INTENTS="contact")
+    earn_auto_approval(desk.store, "contact")
     desk.deliver(comment("cual es su numero?", field="group_feed"),
                  comment("cuanto cobran por el caso?", field="group_feed"))
     desk.step()

@@ -9,7 +9,7 @@ import sys
 
 from tests.fakes.smtp_sink import SmtpSink
 from tests.support.groupbot import query, run_cli, wait_for
-from tests.support.replies import comment, message, message_requests, private_replies
+from tests.support.replies import comment, earn_auto_approval_in, message, message_requests, private_replies
 
 URGENT_TEXT = "Detuvieron a mi papa hoy en la mañana en su trabajo en San Ysidro, que hacemos? ayuda por favor"
 
@@ -48,6 +48,7 @@ def test_a_signed_comment_is_answered_once_after_approval_even_when_meta_redeliv
 def test_a_worker_killed_between_the_send_and_its_commit_does_not_answer_twice(tmp_path, fake, live_env,
                                                                                groupbot_server):
     env = live_env(tmp_path / "var", fake, None, AUTO_APPROVE_INTENTS="contact")
+    earn_auto_approval_in(env, "contact")
     server = groupbot_server(tmp_path, env, command="web")
     try:
         assert server.post_delivery(comment("cual es su numero?", field="group_feed"), secret=fake.app_secret).status_code == 200
@@ -75,6 +76,7 @@ def test_a_dry_run_server_records_auto_replies_and_emails_urgent_questions(tmp_p
     with SmtpSink() as sink:
         env = base_env(tmp_path / "var", AUTO_APPROVE_INTENTS="contact", ADMIN_EMAILS="maria@firm.example",
                        SMTP_URL=sink.url(), SMTP_FROM="groupbot@firm.example", PUBLIC_URL="https://bot.firm.example")
+        earn_auto_approval_in(env, "contact")
         server = groupbot_server(tmp_path, env)
         try:
             server.post_delivery(comment("What is your phone number?", field="group_feed"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import time
 
+from bot.config import Settings
+from bot.store import Store
 from tests.fakes.fake_graph import FakeGraph
 
 POST_ID = "104000000000001_777"
@@ -55,3 +57,21 @@ def messenger_sends(fake: FakeGraph) -> list[dict]:
 def message_requests(fake: FakeGraph) -> list[dict]:
     """Every POST /{page}/messages the fake received, delivered or refused."""
     return [r for r in fake.requests if r["method"] == "POST" and r["path"].endswith("/messages")]
+
+
+def earn_auto_approval(store: Store, intent: str, decisions: int = 30, *, now: float | None = None) -> None:
+    """Admins' past decisions on `intent`'s suggestions, all approved unchanged: enough for the auto-approve gate."""
+    now = time.time() if now is None else now
+    for n in range(decisions):
+        store.examples.add(question_id=None, text=f"earlier question {n}", language="es", suggested=intent,
+                           intent=intent, decision="approved", decided_by="ana@firm.example", now=now - 60 * (n + 1))
+
+
+def earn_auto_approval_in(env: dict[str, str], intent: str, decisions: int = 30) -> None:
+    """`earn_auto_approval` in the database of a groupbot started with `env` (before it starts)."""
+    store = Store(Settings.from_env(env, env_file=None).database_path)
+    try:
+        store.migrate(time.time())
+        earn_auto_approval(store, intent, decisions)
+    finally:
+        store.close()

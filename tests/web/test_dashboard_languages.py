@@ -75,7 +75,9 @@ def test_a_spanish_browser_gets_the_sign_in_page_and_the_queue_in_spanish(app, c
     sign_in(client, SPANISH)
     queue = client.get("/admin/", headers=SPANISH).text
     assert "<h1>Cola</h1>" in queue and "Pendientes" in queue and "Cerrar sesión" in queue
-    assert "<dd>Detención urgente</dd>" in queue and "urgent_detention" not in queue
+    # Intent names appear only as the "Change answer" choices' values, never as words on the page.
+    assert "<dd>Detención urgente</dd>" in queue and "urgent_detention" not in re.sub(r'value="\w+"', "", queue)
+    assert '<option value="urgent_detention" selected>Detención urgente</option>' in queue
     assert "Comentario en el Grupo" in queue and "Aprobar" in queue and "Rechazar" in queue
     assert re.search(r"quedan \d+ (h|días?)", queue)
     # The control offers the other language, named in itself.

@@ -15,7 +15,8 @@ ACTION_LABELS = {
     "sign_in": N_("sign in"), "sign_out": N_("sign out"), "language_set": N_("language set"),
     "admin_added": N_("admin added"), "admin_removed": N_("admin removed"), "password_changed": N_("password changed"),
     "approve_reply": N_("approve reply"), "edit_reply": N_("edit reply"), "reject_reply": N_("reject reply"),
-    "retry_reply": N_("retry reply"), "send_again_reply": N_("send reply again"), "hide_comment": N_("hide comment"), "approve_post": N_("approve post"),
+    "retry_reply": N_("retry reply"), "send_again_reply": N_("send reply again"), "hide_comment": N_("hide comment"),
+    "relabel_question": N_("change answer"), "approve_post": N_("approve post"),
     "retry_post": N_("retry post"), "mark_group_posted": N_("mark group posted"),
     "hand_reply": N_("answer by hand"), "dismiss_question": N_("done, no reply needed"),
 }

@@ -6,6 +6,7 @@ them what was approved in the last hour, with its outcome), Sent, Failed (failed
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import asdict, dataclass
 
@@ -13,11 +14,14 @@ from flask import abort, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as N_
 
+from bot.answers.knowledge import FaqFileError
+from bot.replies.relabel import WITHDRAWN_REASON
 from bot.store.dashboard import QueueItem
 from bot.store.replies import Reply
 from webhooks.admin.banner import desk_state
 from webhooks.admin.blueprint import bp, page_cursor, pager
 from webhooks.admin.formatting import sentence
+from webhooks.admin.knowledge import current_responder
 from webhooks.admin.words import intent_label
 from webhooks.services import services
 
@@ -63,7 +67,17 @@ def queue():
     return render_template(
         "admin/queue.html", tab=tab, tabs=TABS, counts=store.dashboard.queue_counts(), pages=pager(page),
         items=[present(row) for row in page.rows], recent=[present(row) for row in recent],
+        intent_choices=intent_choices(),
     )
+
+
+def intent_choices() -> list[tuple[str, str]]:
+    """The FAQ's intents for "Change answer", as (name, words), by their words; none while FAQ_FILE is unusable."""
+    try:
+        names = current_responder(services().settings).kb.intents
+    except FaqFileError:
+        return []
+    return sorted(((name, intent_label(name)) for name in names), key=lambda choice: choice[1].casefold())
 
 
 @bp.get("/replies/<int:reply_id>/status")
@@ -104,6 +118,10 @@ def present(row: QueueItem) -> dict:
         "status_line": status_line(row, desk_state().sending_stopped) if row.reply_id else _question_line(row),
         "reasons": waits_because(row),
         "by_hand": row.origin == "hand",
+        # "Change answer": a pending suggestion, a judged question without one, or one withdrawn by relabelling.
+        "can_relabel": row.question_status != "removed" and (
+            row.status == "pending" or (row.reply_id is None and row.question_status == "no_reply")
+            or (row.status == "cancelled" and row.error == WITHDRAWN_REASON)),
     }
 
 
@@ -120,7 +138,8 @@ def status_line(reply: Reply | QueueItem, stopped: str | None = None) -> str:
         return line + (f" {sentence(error)}" if error else "")
     # Meta's and the core's own words (``error``) are shown as they are: they are not in the catalog.
     if status == "pending":
-        return _("Waiting for approval.")
+        reason = getattr(reply, "review_reason", None)
+        return review_reason_words(reason) if reason else _("Waiting for approval.")
     if status == "approved":
         return _("Approved by %(admin)s; sending…", admin=reply.approved_by)
     if status == "sending":
@@ -135,8 +154,38 @@ def status_line(reply: Reply | QueueItem, stopped: str | None = None) -> str:
     if status == "rejected":
         return _("Rejected; nothing was sent.")
     if status == "cancelled":
+        if error == WITHDRAWN_REASON:
+            return _("Withdrawn: an admin decided this message needs no reply.")
         return _("Cancelled: %(error)s", error=error) if error else _("Cancelled; nothing was sent.")
     return status
+
+
+# The auto-approve gate's reasons (bot/replies/quality.py), as stored in English, read back into the page's language.
+_REASON_PARTS = (
+    (re.compile(r"confidence (?P<confidence>[\d.]+) is below (?P<minimum>[\d.]+)"),
+     lambda m: _("the bot's confidence, %(confidence)s, is below %(minimum)s", **m)),
+    (re.compile(r"(?P<count>\d+) decisions on (?P<intent>\S+) in (?P<days>\d+) days, (?P<needed>\d+) needed"),
+     lambda m: _("%(count)s decisions on %(intent)s in %(days)s days, %(needed)s needed",
+                 **{**m, "intent": intent_label(m["intent"])})),
+    (re.compile(r"(?P<approved>\d+) of (?P<count>\d+) suggestions of (?P<intent>\S+) approved unchanged in "
+                r"(?P<days>\d+) days \((?P<share>[\d.]+%)\), (?P<needed>\d+%) needed"),
+     lambda m: _("%(approved)s of %(count)s suggestions of %(intent)s approved unchanged in %(days)s days "
+                 "(%(share)s), %(needed)s needed", **{**m, "intent": intent_label(m["intent"])})),
+)
+
+
+def review_reason_words(reason: str) -> str:
+    """Why an auto-approved intent's suggestion waits, in the page's language (as stored, if not recognised)."""
+    parts = []
+    for part in reason.removeprefix("waiting for approval: ").split("; "):
+        for pattern, words in _REASON_PARTS:
+            found = pattern.fullmatch(part)
+            if found:
+                parts.append(words(found.groupdict()))
+                break
+        else:
+            parts.append(part)
+    return _("Waiting for approval: %(reasons)s.", reasons="; ".join(parts))
 
 
 def _question_line(row: QueueItem) -> str:

@@ -1,5 +1,6 @@
 """The queue's buttons, each on a member's question (the number every list shows): approve its suggested reply (with
-the text as edited), reject it, answer by hand, "Done, no reply needed", retry a failed reply, hide a Page comment.
+the text as edited), reject it, answer by hand, "Done, no reply needed", change the answer (relabel), retry a failed
+reply, hide a Page comment.
 
 Each is a POST (CSRF-checked app-wide) that calls the core action, which checks the question's state and writes the
 audit entry; the admin lands back on the page, with a message.
@@ -11,11 +12,14 @@ from flask import request
 from flask_babel import gettext as _
 
 from bot.answers.knowledge import FaqFileError
-from bot.answers.responder import Responder
+from bot.errors import Refused
 from bot.replies import review
 from bot.replies.moderation import hide_comment as hide_page_comment
+from bot.replies.relabel import relabel_question as relabel
 from webhooks.admin.actions import actor, run
 from webhooks.admin.blueprint import bp
+from webhooks.admin.knowledge import current_responder
+from webhooks.admin.words import intent_label
 from webhooks.services import services
 
 
@@ -27,7 +31,7 @@ def _text(name: str = "text") -> str | None:
 
 def _disclaimers() -> dict[str, str]:
     try:
-        return Responder.from_settings(services().settings).disclaimers()
+        return current_responder(services().settings).disclaimers()
     except FaqFileError as exc:
         raise review.ReplyError(f"the FAQ file is unusable, so the disclaimer is unknown: {exc}") from None
 
@@ -69,6 +73,24 @@ def retry_reply(question_id: int):
     """Try a question's failed reply again, or send an unconfirmed one again because an admin decided so."""
     return run(lambda: review.retry_question(services().store, question_id, actor()),
                _("Question %(id)d: the reply is being tried again.", id=question_id))
+
+
+@bp.post("/questions/<int:question_id>/relabel")
+def relabel_question(question_id: int):
+    """Give a question another intent's reply ("Change answer"), or none."""
+    intent = request.form.get("intent", "")
+
+    def change() -> None:
+        try:
+            responder = current_responder(services().settings)
+        except FaqFileError as exc:
+            raise Refused(f"the FAQ file cannot be used: {exc}") from None
+        relabel(services().store, responder, question_id, intent, actor())
+
+    success = (_("Question %(id)d will get no reply.", id=question_id) if intent == "none"
+               else _("Question %(id)d now gets the answer on %(intent)s; approve it to send it.", id=question_id,
+                      intent=intent_label(intent)))
+    return run(change, success)
 
 
 @bp.post("/questions/<int:question_id>/hide")
