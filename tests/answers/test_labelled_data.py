@@ -18,7 +18,7 @@ LANGUAGES = {"en", "es", "mixed"}
 # The test split, written before the learned engine and scored once by it; the rest is development data.
 TEST_SPLIT = "messages_test.jsonl"
 DEVELOPMENT = ("messages_tune.jsonl", "messages_eval.jsonl", "messages_fresh.jsonl", "messages_dev_a.jsonl",
-               "messages_dev_b.jsonl")
+               "messages_dev_b.jsonl", "messages_dev_c.jsonl")
 
 
 def read_rows(name: str) -> list[dict]:
