@@ -54,14 +54,14 @@ def test_relabel_from_the_command_line_replaces_the_suggestion_in_spanish_and_ap
 
         relabelled = run_cli("relabel", str(question_id), "fees", env=env, cwd=tmp_path)
         assert relabelled.returncode == 0, relabelled.stderr
-        assert f"question {question_id}: reply {reply_id} now gives the fees answer" in relabelled.stdout
+        assert f"question {question_id}: it now gets the fees answer" in relabelled.stdout
 
         [after] = listed_replies(env, tmp_path)
         assert (after["id"], after["intent"], after["status"], after["edited"]) == (reply_id, "fees", "pending", False)
         assert "Nuestros honorarios" in after["text"] and after["text"].endswith("no es asesoría legal.")
         assert after["text"] != before["text"]
 
-        approved = run_cli("approve", str(reply_id), env=env, cwd=tmp_path)
+        approved = run_cli("approve", str(question_id), env=env, cwd=tmp_path)
         assert approved.returncode == 0, approved.stderr
         wait_for(lambda: query(env, "SELECT status FROM replies") == [("sent",)], timeout=20)
     finally:

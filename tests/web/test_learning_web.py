@@ -65,7 +65,7 @@ def flashes(page: str) -> str:
 def test_change_answer_replaces_a_spanish_suggestion_and_approve_sends_the_new_text(start, fake):
     server, env = start()
     server.post_delivery(comment("hola, cual es su numero de telefono?", field="group_feed"), secret=fake.app_secret)
-    [(question_id, reply_id)] = wait_for(lambda: query(env, "SELECT question_id, id FROM replies"))
+    [(question_id,)] = wait_for(lambda: query(env, "SELECT question_id FROM replies"))
     session = signed_in(server, SPANISH)
     page = session.get(f"{server.url}/admin/").text
     shown = card(page, question_id)
@@ -81,7 +81,7 @@ def test_change_answer_replaces_a_spanish_suggestion_and_approve_sends_the_new_t
     [(intent, text, edited)] = query(env, "SELECT intent, text, edited FROM replies")
     assert (intent, edited) == ("fees", 0) and text.endswith("Información general, no es asesoría legal.")
 
-    session.post(f"{server.url}/admin/replies/{reply_id}/approve", data={"text": text, "csrf_token": token(page)})
+    session.post(f"{server.url}/admin/questions/{question_id}/approve", data={"text": text, "csrf_token": token(page)})
     wait_for(lambda: query(env, "SELECT status FROM replies") == [("sent",)], timeout=20)
     server.stop()
     [sent] = private_replies(fake)
