@@ -33,7 +33,8 @@ class Retention(Repository):
         kinds = ",".join("?" * len(REPLY_JOB_KINDS))
         with self._store.writing() as conn:
             questions = conn.execute(
-                "UPDATE questions SET text = '', author_name = '', purged_at = ? WHERE created_at < ?"
+                "UPDATE questions SET text = '', author_name = '', staff_reply = CASE WHEN staff_reply IS NULL"
+                " THEN NULL ELSE '' END, mentions = '[]', purged_at = ? WHERE created_at < ?"
                 " AND purged_at IS NULL", (now, before)).rowcount
             replies = conn.execute(
                 "UPDATE replies SET text = '' WHERE created_at < ? AND text != ''"
