@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from dataclasses import asdict
 
 from bot.answers.knowledge import FaqFileError
@@ -12,7 +13,7 @@ from bot.answers.responder import Answer, Responder
 from bot.cli.common import CommandFailed, add_command, open_store
 from bot.config import Settings
 from bot.replies.moderation import hide_comment
-from bot.replies.review import approve_reply, list_replies, reject_reply
+from bot.replies.review import approve_reply, list_replies, reject_reply, takeover_dict
 from bot.store.base import iso
 
 ACTOR = "cli"
@@ -85,8 +86,16 @@ def reply_line(row: dict) -> str:
 
 def fetch_questions(store, limit: int) -> list[dict]:
     """Rows for `groupbot list questions`: urgent first, then newest first."""
-    return [{**asdict(row), "created_at": iso(row.created_at), "event_time": iso(row.event_time)}
-            for row in store.questions.triaged(limit)]
+    now = time.time()
+    rows = []
+    for row in store.questions.triaged(limit):
+        item = {**asdict(row), "created_at": iso(row.created_at), "event_time": iso(row.event_time),
+                "staff_reply_at": iso(row.staff_reply_at)}
+        for key in ("takeover_by", "takeover_since", "takeover_until"):
+            del item[key]
+        item["human_takeover"] = takeover_dict(row.takeover_by, row.takeover_since, row.takeover_until, now)
+        rows.append(item)
+    return rows
 
 
 def question_line(row: dict) -> str:
@@ -96,8 +105,11 @@ def question_line(row: dict) -> str:
     verdict = row["intent"] or "-"
     pii = f" pii:{','.join(row['pii'])}" if row["pii"] else ""
     who = row["author_name"] or row["author_id"]
+    media = f" [{', '.join(row['attachments'])}]" if row["attachments"] else ""
+    staff = "  (answered by staff)" if row["staff_reply"] is not None else ""
+    person = "  (a person is talking to this member)" if row["human_takeover"] else ""
     return (f"#{row['id']:<5} {row['created_at']}  {row['source']:<13} {urgent}{row['status']:<9} {verdict:<16}"
-            f"{pii} {who}: {text[:60]}")
+            f"{pii} {who}:{media} {text[:60]}{staff}{person}")
 
 
 def _answer_text(answer: Answer, given: str | None) -> str:

@@ -7,6 +7,7 @@ personal data; a Messenger message gets a Send API answer (deadlines: `windows`)
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Callable
 
@@ -16,6 +17,7 @@ from bot.config import Settings
 from bot.notify.admin_email import queue_urgent_alert
 from bot.notify.alerts import notify_admins
 from bot.replies.review import approve_in_transaction
+from bot.replies.takeover import active_takeover
 from bot.replies.windows import MESSENGER_WINDOW, question_time, reply_deadline, window_closed
 from bot.store import Store
 from bot.store.questions import Classification, WaitingQuestion
@@ -49,7 +51,7 @@ def suggest_replies(store: Store, responder: Responder, *, page_id: str, now: fl
     waiting = store.questions.waiting(limit)
     if not waiting:
         return 0
-    verdicts = [(question, responder.answer(question.text)) for question in waiting]
+    verdicts = [(question, responder.answer(question.judged_text())) for question in waiting]
     with store.transaction():
         for question, answer in verdicts:
             _store_verdict(store, responder, question, answer, page_id, now, on_urgent)
@@ -58,7 +60,8 @@ def suggest_replies(store: Store, responder: Responder, *, page_id: str, now: fl
 
 def _store_verdict(store: Store, responder: Responder, question: WaitingQuestion, answer: Answer, page_id: str,
                    now: float, on_urgent: Callable[[WaitingQuestion], None] | None) -> None:
-    own = question.author_id == page_id  # never answer the Page itself
+    # Never answer the Page itself, nor what must get no reply whatever it says (another Page's comment).
+    own = question.author_id == page_id or question.no_reply_reason is not None
     intent = None if own else answer.intent
     found = Classification(intent=intent, language=answer.language, confidence=answer.confidence,
                            pii=answer.pii, urgent=answer.urgent and not own,
@@ -85,6 +88,10 @@ def _suggest(store: Store, responder: Responder, question: WaitingQuestion, answ
             store.replies.close(existing.id, "cancelled", now, error=NO_LONGER_REASON)
         return
     channel = choose_channel(question.source, responder.allows_public_reply(intent), answer.pii)
+    if answer.automated and channel == "messenger" and active_takeover(store, question.author_id, now):
+        # A person is talking to this member: the suggestion waits for an admin, worded as one they send.
+        answer = dataclasses.replace(answer, automated=False,
+                                     reply=responder.render(intent, answer.language, automated=False))
     recipient = question.author_id if channel == "messenger" else question.external_id
     reply = NewReply(question_id=question.id, intent=intent, language=answer.reply_language, channel=channel,
                      recipient=recipient, text=answer.reply or "", automated=answer.automated,
