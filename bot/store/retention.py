@@ -46,6 +46,8 @@ class Retention(Repository):
                 f"UPDATE outbox_jobs SET payload = json_remove(payload, '$.text') WHERE created_at < ?"
                 f" AND kind IN ({kinds}) AND status IN ('sent', 'failed', 'dead')"
                 f" AND json_extract(payload, '$.text') IS NOT NULL", (before, *REPLY_JOB_KINDS)).rowcount
+            # Who talked to a member, and when, is member data too once its window is long over.
+            conn.execute("DELETE FROM human_takeovers WHERE until < ?", (before,))
             emails = conn.execute(
                 "UPDATE admin_emails SET body = '' WHERE created_at < ? AND status != 'pending' AND body != ''",
                 (before,)).rowcount

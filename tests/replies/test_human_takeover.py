@@ -169,3 +169,21 @@ def test_echoes_of_groupbots_own_sends_take_nothing_over(tmp_path, fake, live_en
 
     assert query(env, "SELECT count(*) FROM human_takeovers") == [(0,)]
     assert [r["human_takeover"] for r in listed(env, tmp_path, "replies")] == [None]
+
+
+def test_what_staff_wrote_and_who_talked_to_a_member_are_purged_with_member_text(tmp_path, fake, make_desk):
+    from bot.ops.retention import purge_old_text
+
+    desk = make_desk(tmp_path, fake)
+    desk.deliver(comment("cual es su numero?", comment_id="444_801"), staff_echo("hola", to="7801"))
+    desk.step()
+    desk.deliver(staff_comment(STAFF_TEXT, under="444_801"))
+    desk.step()
+    [asked] = desk.store.questions.triaged()
+    assert asked.staff_reply == STAFF_TEXT and desk.store.takeovers.active("7801", time.time())
+
+    purge_old_text(desk.store, desk.settings.retention_days, time.time() + 91 * 86400)
+
+    [asked] = desk.store.questions.triaged()
+    assert asked.staff_reply == "" and asked.reply_status == "cancelled"
+    assert desk.store.conn.execute("SELECT count(*) FROM human_takeovers").fetchone()[0] == 0
