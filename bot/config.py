@@ -76,6 +76,7 @@ class Settings:
     log_level: str
     sqlite_synchronous: str = "FULL"
     backup_passphrase: str = field(default="", repr=False)
+    human_takeover_hours: int = 24
 
     @classmethod
     def from_env(
@@ -225,6 +226,7 @@ def _build(env: _Reader) -> Settings:
         log_level=log_level,
         sqlite_synchronous=_choice(env, "SQLITE_SYNCHRONOUS", ("FULL", "NORMAL"), "FULL"),
         backup_passphrase=env.str("GROUPBOT_BACKUP_PASSPHRASE"),
+        human_takeover_hours=env.int("HUMAN_TAKEOVER_HOURS", 24, minimum=0),
     )
 
 

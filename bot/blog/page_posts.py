@@ -96,7 +96,9 @@ def _comparable(url: str) -> str:
 
 def page_status(row: Entry, pause_text: str | None = None) -> str:
     """The entry's Page status: seen, awaiting_approval, error, queued, retrying, paused, sending, posted,
-    failed or dead."""
+    removed (from the Page, after it was posted), failed or dead."""
+    if row.page_removed_at is not None:
+        return "removed"
     job = row.job_status
     if row.page_status != "queued" or job is None:
         return row.page_status

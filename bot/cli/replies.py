@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from dataclasses import asdict
 
 from bot.answers.knowledge import FaqFileError
@@ -17,7 +18,8 @@ from bot.cli.common import CommandFailed, add_command, open_store
 from bot.config import Settings
 from bot.replies.moderation import hide_comment
 from bot.replies.relabel import relabel_question
-from bot.replies.review import answer_by_hand, approve_question, list_replies, reject_question, retry_question
+from bot.replies.review import (answer_by_hand, approve_question, list_replies, reject_question, retry_question,
+                                takeover_dict)
 from bot.store.base import iso
 
 ACTOR = "cli"
@@ -136,8 +138,16 @@ def reply_line(row: dict) -> str:
 
 def fetch_questions(store, limit: int) -> list[dict]:
     """Rows for `groupbot list questions`: urgent first, then newest first."""
-    return [{**asdict(row), "created_at": iso(row.created_at), "event_time": iso(row.event_time)}
-            for row in store.questions.triaged(limit)]
+    now = time.time()
+    rows = []
+    for row in store.questions.triaged(limit):
+        item = {**asdict(row), "created_at": iso(row.created_at), "event_time": iso(row.event_time),
+                "staff_reply_at": iso(row.staff_reply_at)}
+        for key in ("takeover_by", "takeover_since", "takeover_until"):
+            del item[key]
+        item["human_takeover"] = takeover_dict(row.takeover_by, row.takeover_since, row.takeover_until, now)
+        rows.append(item)
+    return rows
 
 
 def question_line(row: dict) -> str:
@@ -148,8 +158,11 @@ def question_line(row: dict) -> str:
     pii = f" pii:{','.join(row['pii'])}" if row["pii"] else ""
     who = row["author_name"] or row["author_id"]
     waiting = "WAITING " if row["waiting"] else ""
+    media = f" [{', '.join(row['attachments'])}]" if row["attachments"] else ""
+    staff = "  (answered by staff)" if row["staff_reply"] is not None else ""
+    person = "  (a person is talking to this member)" if row["human_takeover"] else ""
     return (f"#{row['id']:<5} {row['created_at']}  {row['source']:<13} {urgent}{waiting}{row['status']:<9} "
-            f"{verdict:<16}{pii} {who}: {text[:60]}")
+            f"{verdict:<16}{pii} {who}:{media} {text[:60]}{staff}{person}")
 
 
 def _answer_text(answer: Answer, given: str | None) -> str:

@@ -44,6 +44,9 @@ class CommentEvent:
     created_time: float
     from_page: bool
     dedupe_key: str
+    attachments: tuple[str, ...] = ()  # 'photo', 'video', 'sticker'...: a comment may be only that
+    mentions: tuple[str, ...] = ()  # names of the people and Pages it tags (message_tags)
+    from_other_page: bool = False  # written by another Facebook Page, not a person
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,8 @@ class MessageEvent:
     is_echo: bool
     metadata: str | None
     dedupe_key: str
+    app_id: str | None = None  # on an echo: the app that sent the message (ours, the Page inbox's...)
+    sender_name: str | None = None  # on an echo, when Meta names who wrote it
 
 
 @dataclass(frozen=True)
@@ -235,7 +240,30 @@ def _feed_value(value: dict, field_name: str, page_id: str | None, entry_time: f
         created_time=created,
         from_page=bool(author_id) and author_id == page_id,
         dedupe_key=key,
+        attachments=_comment_attachments(value),
+        mentions=_mentions(value.get("message_tags")),
+        # Meta describes a Page author with its category; a person has none (the Page's own comments aside).
+        from_other_page=bool(author_id) and author_id != page_id and bool(_get(value, "from", "category")),
     )
+
+
+def _comment_attachments(value: dict) -> tuple[str, ...]:
+    """The kinds of media a comment carries: Meta gives a photo's or video's URL, or an attachment object."""
+    kinds = [kind for kind in ("photo", "video") if isinstance(value.get(kind), str) and value.get(kind)]
+    attachment = value.get("attachment")
+    if isinstance(attachment, dict) and isinstance(attachment.get("type"), str):
+        kind = attachment["type"][:30]
+        if kind not in kinds:
+            kinds.append(kind)
+    return tuple(kinds)
+
+
+def _mentions(tags: Any) -> tuple[str, ...]:
+    """The names a comment tags; Meta gives offsets too, but in units that differ between its clients."""
+    if not isinstance(tags, list):
+        return ()
+    names = (_text(tag.get("name")).strip()[:200] for tag in tags[:50] if isinstance(tag, dict))
+    return tuple(name for name in names if name)
 
 
 def _page_post(value: dict, item: str, verb: Any, author_id: str | None, page_id: str | None) -> Event | None:
@@ -279,6 +307,8 @@ def _message(item: dict, sender: str | None, page_id: str | None) -> Event | Non
         is_echo=is_echo,
         metadata=_text(message.get("metadata")) or None,
         dedupe_key=f"{'echo' if is_echo else 'message'}:{mid}",
+        app_id=_id(message.get("app_id")),
+        sender_name=_text(_get(item, "sender", "name"))[:200] or None,
     )
 
 

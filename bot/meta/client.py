@@ -114,10 +114,11 @@ class GraphClient:
 
     # -- comments and messages ----------------------------------------------------------------
 
-    def private_reply(self, comment_id: str, text: str) -> str:
+    def private_reply(self, comment_id: str, text: str, *, metadata: str | None = None) -> str:
         """Send the one private reply a comment allows and return the message id."""
         _check_messenger_text(text)
-        params = {"recipient": {"comment_id": comment_id}, "message": {"text": text}}
+        message = {"text": text, **({"metadata": metadata} if metadata is not None else {})}
+        params = {"recipient": {"comment_id": comment_id}, "message": message}
         return self._required_id(self._call("POST", f"{self.page_id}/messages", params, creates=True),
                                  "message_id")
 

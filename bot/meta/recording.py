@@ -48,10 +48,11 @@ class RecordingGraph:
 
     # -- comments and messages ----------------------------------------------------------------
 
-    def private_reply(self, comment_id: str, text: str) -> str:
+    def private_reply(self, comment_id: str, text: str, *, metadata: str | None = None) -> str:
         """Record a private reply; returns a message id."""
         _check_text(text)
-        params = {"recipient": {"comment_id": comment_id}, "message": {"text": text}}
+        message = {"text": text, **({"metadata": metadata} if metadata is not None else {})}
+        params = {"recipient": {"comment_id": comment_id}, "message": message}
         return self._record("POST", f"{self.page_id}/messages", params, lambda n: f"m_dryrun{n}")
 
     def reply_to_comment(self, comment_id: str, text: str) -> str:

@@ -16,6 +16,7 @@ from bot.accounts.admins import audit
 from bot.errors import Refused
 from bot.outbox.jobs import enqueue
 from bot.replies.send import JOB_KINDS
+from bot.replies.takeover import active_takeover, who
 from bot.replies.windows import hand_reply_closed, reply_deadline, window_closed
 from bot.store import Store
 from bot.store.base import iso
@@ -246,11 +247,21 @@ def reply_language_of(language: str | None) -> str:
 
 def list_replies(store: Store, limit: int = 50, *, status: str | None = None) -> list[dict]:
     """Replies as plain dicts ready for JSON: urgent questions first, then newest first."""
-    return [_reply_dict(row) for row in store.replies.triaged(limit, status=status)]
+    now = time.time()
+    return [_reply_dict(store, row, now) for row in store.replies.triaged(limit, status=status)]
 
 
-def _reply_dict(row: Reply) -> dict:
+def takeover_dict(by: str | None, since: float | None, until: float | None, now: float) -> dict | None:
+    """A person talking to the member, as the JSON listings show it (None once the window has passed)."""
+    if until is None or until <= now:
+        return None
+    return {"message": "a person is talking to this member", "by": who(by), "since": iso(since), "until": iso(until)}
+
+
+def _reply_dict(store: Store, row: Reply, now: float) -> dict:
+    taken = active_takeover(store, row.recipient, now) if row.channel == "messenger" else None
     return {
+        "human_takeover": taken and takeover_dict(taken.by, taken.started_at, taken.until, now),
         "id": row.id, "question_id": row.question_id, "intent": row.intent, "channel": row.channel,
         "text": row.text, "status": row.status, "deadline": iso(row.deadline),
         "sent_at": iso(row.sent_at), "error": row.error, "language": row.language,

@@ -68,7 +68,9 @@ class ReplyHandler(JobHandler):
         if closed:
             self._expired[job.id] = closed
             raise ReplyWindowClosed(closed)
-        self.store.replies.mark_sending(reply.id, now)  # committed before the call: a crash leaves a trace
+        # Committed before the call: a crash leaves a trace. A reply withdrawn meanwhile (a person took over) stays so.
+        if not self.store.replies.mark_sending(reply.id, now):
+            return {"skipped": "reply was withdrawn before sending"}
         try:
             return {"id": self.call(job, graph)}
         except GraphError as error:
@@ -138,7 +140,8 @@ class PrivateReplyHandler(ReplyHandler):
     """The one private reply a comment allows; "already replied" means it went out."""
 
     def call(self, job: OutboxJob, graph) -> str:
-        return graph.private_reply(job.payload["recipient"], job.payload["text"])
+        # Our metadata comes back in the echo, so that echo is never taken for a person answering by hand.
+        return graph.private_reply(job.payload["recipient"], job.payload["text"], metadata=f"{ECHO_PREFIX}{job.id}")
 
     def adopt_error(self, job: OutboxJob, error: GraphError) -> dict | None:
         return {"already_replied": True} if isinstance(error, GraphAlreadyReplied) else None

@@ -17,6 +17,7 @@ from bot.notify.admin_email import queue_urgent_alert
 from bot.notify.alerts import notify_admins
 from bot.replies.quality import review_reason
 from bot.replies.review import approve_in_transaction
+from bot.replies.takeover import active_takeover
 from bot.replies.windows import MESSENGER_WINDOW, answer_deadline, question_time, reply_deadline, window_closed
 from bot.store import Store
 from bot.store.questions import Classification, Question, WaitingQuestion
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 FAQ_RETRY_SECONDS = 300.0
 REMOVED_REASON = "the member removed the comment before the reply was sent"
+# Migration 0010 compares with this text: a question whose suggestion was withdrawn for it may still wait.
 NO_LONGER_REASON = "the member edited the message; it no longer asks something the FAQ answers"
 
 
@@ -53,7 +55,7 @@ def suggest_replies(store: Store, responder: Responder, *, page_id: str, now: fl
     waiting = store.questions.waiting(limit)
     if not waiting:
         return 0
-    verdicts = [(question, responder.answer(question.text)) for question in waiting]
+    verdicts = [(question, responder.answer(question.judged_text())) for question in waiting]
     with store.transaction():
         for question, answer in verdicts:
             _store_verdict(store, responder, question, answer, page_id, now, on_urgent, min_confidence)
@@ -62,7 +64,8 @@ def suggest_replies(store: Store, responder: Responder, *, page_id: str, now: fl
 
 def _store_verdict(store: Store, responder: Responder, question: WaitingQuestion, answer: Answer, page_id: str,
                    now: float, on_urgent: Callable[[WaitingQuestion], None] | None, min_confidence: float) -> None:
-    own = question.author_id == page_id  # never answer the Page itself
+    # Never answer the Page itself, nor what must get no reply whatever it says (another Page's comment).
+    own = question.author_id == page_id or question.no_reply_reason is not None
     intent = None if own else answer.intent
     found = Classification(intent=intent, language=answer.language, confidence=answer.confidence,
                            pii=answer.pii, urgent=answer.urgent and not own,
@@ -90,6 +93,9 @@ def _suggest(store: Store, responder: Responder, question: WaitingQuestion, answ
             store.replies.close(existing.id, "cancelled", now, error=NO_LONGER_REASON)
         return
     automated, text, reason = answer.automated, answer.reply or "", None
+    if automated and question.source == "messenger" and active_takeover(store, question.author_id, now):
+        # A person is talking to this member: the suggestion waits for an admin, worded as one they send.
+        automated, text = False, responder.render(intent, answer.language)
     if automated:
         reason = review_reason(store, intent, answer.confidence, min_confidence, now)
         if reason:  # an admin approves it, so it must not say it is automated

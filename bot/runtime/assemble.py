@@ -105,7 +105,9 @@ def assemble(settings: Settings, store: Store, *, graph=None, session: requests.
         return current_jump(store) is None and expire_overdue(store, now) > 0
 
     runtime.jobs = [
-        Job("intake", lambda now: process_deliveries(store, page_id=settings.page_id, now=now).deliveries > 0),
+        Job("intake", lambda now: process_deliveries(
+            store, page_id=settings.page_id, app_id=settings.app_id or None,
+            takeover_hours=settings.human_takeover_hours, now=now).deliveries > 0),
         Job("suggest-replies", suggester.run),
         Job("admin-email", mailer.run),
         Job("reply-deadlines", expire, every=DEADLINE_CHECK_SECONDS),

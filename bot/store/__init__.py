@@ -37,6 +37,7 @@ from bot.store.questions import Questions
 from bot.store.replies import Replies
 from bot.store.retention import Retention
 from bot.store.state import KeyValues
+from bot.store.takeovers import HumanTakeovers
 
 __all__ = ["Delivery", "NewQuestion", "Store", "MIGRATIONS_DIR", "private_folder"]
 
@@ -105,6 +106,7 @@ class Store:
         self.questions = Questions(self)
         self.replies = Replies(self)
         self.echoes = PageEchoes(self)
+        self.takeovers = HumanTakeovers(self)
         self.dashboard = Dashboard(self)
         self.jobs = OutboxJobs(self)
         self.leases = Leases(self)

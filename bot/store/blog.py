@@ -10,9 +10,14 @@ from bot.store.base import Cursor, Page, Repository, Side, cursor_params, keyset
 _ENTRY_COLUMNS = (
     "e.id, e.entry_key, e.guid, e.link, e.title, e.published_at, e.first_seen_at, e.page_status, e.page_message,"
     " e.page_error, e.page_job_id, e.page_post_id, e.approved_by, e.approved_at, e.group_status, e.group_draft,"
-    " e.group_posted_by, e.group_posted_url, e.group_posted_at, j.status AS job_status, j.attempts AS job_attempts,"
+    " e.group_posted_by, e.group_posted_url, e.group_posted_at, e.page_removed_at, j.status AS job_status,"
+    " j.attempts AS job_attempts,"
     " j.last_error AS job_error, j.next_attempt_at AS job_next_attempt_at"
 )
+
+# A removed Page post (every Page post removal webhook asks whether it was ours).
+MARK_PAGE_POST_REMOVED_SQL = (
+    "UPDATE blog_entries SET page_removed_at = ? WHERE page_post_id = ? AND page_removed_at IS NULL")
 
 # Newest first, read from blog_entries_newest.
 ENTRIES_SORT_KEY = ("e.first_seen_at", "e.id")
@@ -80,6 +85,7 @@ class Entry:
     group_posted_by: str | None
     group_posted_url: str | None
     group_posted_at: float | None
+    page_removed_at: float | None
     job_status: str | None
     job_attempts: int | None
     job_error: str | None
@@ -172,6 +178,11 @@ class Blog(Repository):
         """Remember the Page post made from an entry."""
         with self._store.writing() as conn:
             conn.execute("UPDATE blog_entries SET page_post_id = ? WHERE id = ?", (post_id, entry_id))
+
+    def mark_page_post_removed(self, post_id: str, now: float) -> bool:
+        """Someone removed a Page post groupbot published; False when the post is not one of ours."""
+        cursor = self.conn.execute(MARK_PAGE_POST_REMOVED_SQL, (now, post_id))
+        return cursor.rowcount > 0
 
     def entry(self, entry_id: int) -> Entry | None:
         """One entry with its Page job's state, or None."""

@@ -49,8 +49,12 @@ _QUEUE_COLUMNS = (
     " q.status AS question_status, q.intent AS question_intent, q.language AS question_language, q.pii, q.urgent,"
     " q.flagged, q.hide_status, q.edited AS question_edited, q.attachments, q.asks, q.due, q.waiting, q.dismissed_by,"
     " r.id AS reply_id, r.intent, r.language, r.channel, r.text, r.status, r.deadline, r.automated, r.edited,"
-    " r.approved_by, r.approved_at, r.sent_at, r.error, r.updated_at, r.origin, r.review_reason"
+    " r.approved_by, r.approved_at, r.sent_at, r.error, r.updated_at, r.origin, r.review_reason, q.staff_reply,"
+    " q.staff_reply_at, q.no_reply_reason, t.by AS takeover_by, t.started_at AS takeover_since,"
+    " t.until AS takeover_until"
 )
+# A person talking to a Messenger member shows on that member's items (one primary-key read per row).
+_TAKEOVER_JOIN = "LEFT JOIN human_takeovers t ON q.source = 'messenger' AND t.member_id = q.author_id"
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,12 @@ class QueueItem:
     updated_at: float | None
     origin: str | None
     review_reason: str | None
+    staff_reply: str | None
+    staff_reply_at: float | None
+    no_reply_reason: str | None
+    takeover_by: str | None
+    takeover_since: float | None
+    takeover_until: float | None
 
 
 @dataclass(frozen=True)
@@ -109,7 +119,7 @@ def queue_sql(view: str, side: Side | None = None) -> str:
     sort_key = ", ".join(f"{key} AS k{n}" for n, key in enumerate(keys))
     # All and Pending list questions without a reply; the other lists start from the replies, read from their index.
     joined = "questions q LEFT JOIN replies r" if view in ("all", "pending") else "replies r JOIN questions q"
-    return (f"SELECT {_QUEUE_COLUMNS}, {sort_key} FROM {joined} ON r.question_id = q.id"
+    return (f"SELECT {_QUEUE_COLUMNS}, {sort_key} FROM {joined} ON r.question_id = q.id {_TAKEOVER_JOIN}"
             f" WHERE ({where}) AND {condition} ORDER BY {order} LIMIT :limit")
 
 

@@ -34,6 +34,8 @@ class NewQuestion:
     parent_id: str | None = None
     group_id: str | None = None
     attachments: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()  # names the comment tags, left out when it is judged
+    no_reply_reason: str | None = None  # why it gets no suggestion whatever it says
 
 
 class Deliveries(Repository):

@@ -11,8 +11,8 @@ from bot.store.intake import NewQuestion
 
 # The worker's statements, named so the query-plan test can check them.
 WAITING_SQL = (
-    "SELECT id, source, external_id, author_id, text, event_time, created_at, edited, alerted_at, status"
-    " FROM questions WHERE classified_at IS NULL AND status != 'removed' ORDER BY id LIMIT ?")
+    "SELECT id, source, external_id, author_id, text, event_time, created_at, edited, alerted_at, status,"
+    " mentions, no_reply_reason FROM questions WHERE classified_at IS NULL AND status != 'removed' ORDER BY id LIMIT ?")
 LAST_MESSAGE_TIME_SQL = (
     "SELECT max(CASE WHEN event_time > 0 THEN event_time ELSE created_at END) FROM questions"
     " WHERE source = 'messenger' AND author_id = ?")
@@ -20,8 +20,11 @@ LAST_MESSAGE_TIME_SQL = (
 TRIAGED_SQL = (
     "SELECT q.id, q.source, q.external_id, q.author_id, q.author_name, q.text, q.created_at, q.event_time,"
     " q.status, q.post_id, q.parent_id, q.group_id, q.attachments, q.edited, q.intent, q.language,"
-    " q.confidence, q.pii, q.urgent, q.flagged, q.hide_status, q.waiting, r.id AS reply_id, r.status AS reply_status"
+    " q.confidence, q.pii, q.urgent, q.flagged, q.hide_status, q.waiting, r.id AS reply_id, r.status AS reply_status,"
+    " q.staff_reply, q.staff_reply_at, q.no_reply_reason, t.by AS takeover_by, t.started_at AS takeover_since,"
+    " t.until AS takeover_until"
     " FROM questions q LEFT JOIN replies r ON r.question_id = q.id"
+    " LEFT JOIN human_takeovers t ON q.source = 'messenger' AND t.member_id = q.author_id"
     " ORDER BY q.urgent DESC, q.created_at DESC, q.id DESC LIMIT ?")
 
 
@@ -54,6 +57,10 @@ class Question:
     alerted_at: float | None
     hide_status: str | None
     purged_at: float | None
+    staff_reply: str | None
+    staff_reply_at: float | None
+    no_reply_reason: str | None
+    mentions: list[str]
     asks: bool = False
     due: float | None = None
     dismissed_by: str | None = None
@@ -75,6 +82,15 @@ class WaitingQuestion:
     edited: int
     alerted_at: float | None
     status: str
+    mentions: list[str]
+    no_reply_reason: str | None
+
+    def judged_text(self) -> str:
+        """The text the answer engine reads: the names the comment tags left out (a tag is no question)."""
+        text = self.text
+        for name in sorted(self.mentions, key=len, reverse=True):
+            text = text.replace(name, " ")
+        return text
 
 
 @dataclass(frozen=True)
@@ -105,6 +121,12 @@ class TriagedQuestion:
     waiting: bool
     reply_id: int | None
     reply_status: str | None
+    staff_reply: str | None
+    staff_reply_at: float | None
+    no_reply_reason: str | None
+    takeover_by: str | None  # a person talking to this Messenger member: who, since when, until when
+    takeover_since: float | None
+    takeover_until: float | None
 
 
 @dataclass(frozen=True)
@@ -129,21 +151,21 @@ class Questions(Repository):
         """Store a new question; None when one already exists for that external id."""
         cursor = self.conn.execute(
             "INSERT OR IGNORE INTO questions (source, external_id, author_id, author_name, text,"
-            " event_time, post_id, parent_id, group_id, attachments, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " event_time, post_id, parent_id, group_id, attachments, mentions, no_reply_reason, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 q.source, q.external_id, q.author_id, q.author_name, q.text, q.event_time,
                 q.post_id, q.parent_id, q.group_id, json.dumps(list(q.attachments)),
-                now, now,
+                json.dumps(list(q.mentions)), q.no_reply_reason, now, now,
             ),
         )
         return cursor.lastrowid if cursor.rowcount == 1 else None
 
-    def update_text(self, external_id: str, text: str, now: float) -> bool:
-        """Replace a question's text after the member edited it; False if unknown."""
+    def update_text(self, external_id: str, text: str, now: float, mentions: tuple[str, ...] = ()) -> bool:
+        """Replace a question's text (and the names it tags) after the member edited it; False if unknown."""
         cursor = self.conn.execute(
-            "UPDATE questions SET text = ?, edited = edited + 1, updated_at = ? WHERE external_id = ?",
-            (text, now, external_id),
+            "UPDATE questions SET text = ?, mentions = ?, edited = edited + 1, updated_at = ? WHERE external_id = ?",
+            (text, json.dumps(list(mentions)), now, external_id),
         )
         return cursor.rowcount > 0
 
@@ -163,7 +185,7 @@ class Questions(Repository):
         """Questions not judged yet (new, or edited since), oldest first."""
         rows = self.conn.execute(
 WAITING_SQL, (limit,)).fetchall()
-        return [WaitingQuestion(**dict(row)) for row in rows]
+        return [WaitingQuestion(**{**dict(row), "mentions": json.loads(row["mentions"] or "[]")}) for row in rows]
 
     def save_classification(self, question_id: int, edited: int, found: Classification, now: float) -> bool:
         """Store a verdict; False when the member edited the question meanwhile (it is judged again)."""
@@ -198,6 +220,11 @@ WAITING_SQL, (limit,)).fetchall()
             "UPDATE questions SET status = ?, updated_at = ? WHERE id = ? AND status IN ('suggested', 'no_reply')",
             ("suggested" if answered else "no_reply", now, question_id))
 
+    def record_staff_reply(self, question_id: int, text: str, at: float, now: float) -> None:
+        """A person answered this comment from the Page, outside groupbot: keep what they said and when."""
+        self.conn.execute("UPDATE questions SET staff_reply = ?, staff_reply_at = ?, updated_at = ? WHERE id = ?",
+                          (text, at, now, question_id))
+
     def mark_alerted(self, question_id: int, now: float) -> None:
         """Note that the admins were alerted about this question (once is enough)."""
         self.conn.execute("UPDATE questions SET alerted_at = ? WHERE id = ?", (now, question_id))
@@ -231,6 +258,8 @@ def _decoded(row: sqlite3.Row) -> dict:
     item = dict(row)
     item["attachments"] = json.loads(item["attachments"] or "[]")
     item["pii"] = json.loads(item["pii"] or "[]")
+    if "mentions" in item:
+        item["mentions"] = json.loads(item["mentions"] or "[]")
     item["urgent"], item["flagged"] = bool(item["urgent"]), bool(item["flagged"])
     for flag in ("asks", "waiting"):
         if flag in item:

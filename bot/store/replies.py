@@ -22,6 +22,10 @@ PENDING_MESSENGER_SQL = (
 EXTEND_MESSENGER_DEADLINES_SQL = (
     "UPDATE replies SET deadline = ?, updated_at = ? WHERE channel = 'messenger' AND recipient = ?"
     " AND status IN ('pending', 'approved') AND (deadline IS NULL OR deadline < ?)")
+# A person took over a member's Messenger thread: their replies not yet sending are withdrawn.
+CANCEL_MEMBER_REPLIES_SQL = (
+    "UPDATE replies SET status = 'cancelled', error = ?, updated_at = ? WHERE channel = 'messenger'"
+    " AND recipient = ? AND status IN ('pending', 'approved')")
 PAST_DEADLINE_SQL = (
     f"SELECT {_REPLY_COLUMNS} FROM replies r JOIN questions q ON q.id = r.question_id"
     " WHERE r.status = 'pending' AND r.deadline IS NOT NULL AND r.deadline <= ?")
@@ -212,6 +216,10 @@ class Replies(Repository):
             f"UPDATE replies SET status = 'cancelled', error = ?, updated_at = ?"
             f" WHERE question_id = ? AND status IN ({marks})", (reason, now, question_id, *statuses))
         return cursor.rowcount
+
+    def cancel_for_member(self, psid: str, reason: str, now: float) -> int:
+        """Withdraw a member's Messenger replies that have not started sending; returns how many."""
+        return self.conn.execute(CANCEL_MEMBER_REPLIES_SQL, (reason, now, psid)).rowcount
 
     def pending_messenger(self, psid: str, before: float) -> list[int]:
         """Pending Messenger suggestions to a member for messages written before `before`."""

@@ -33,7 +33,8 @@ class Retention(Repository):
         kinds = ",".join("?" * len(REPLY_JOB_KINDS))
         with self._store.writing() as conn:
             questions = conn.execute(
-                "UPDATE questions SET text = '', author_name = '', purged_at = ? WHERE created_at < ?"
+                "UPDATE questions SET text = '', author_name = '', staff_reply = CASE WHEN staff_reply IS NULL"
+                " THEN NULL ELSE '' END, mentions = '[]', purged_at = ? WHERE created_at < ?"
                 " AND purged_at IS NULL", (now, before)).rowcount
             replies = conn.execute(
                 "UPDATE replies SET text = '' WHERE created_at < ? AND text != ''"
@@ -45,6 +46,8 @@ class Retention(Repository):
                 f"UPDATE outbox_jobs SET payload = json_remove(payload, '$.text') WHERE created_at < ?"
                 f" AND kind IN ({kinds}) AND status IN ('sent', 'failed', 'dead')"
                 f" AND json_extract(payload, '$.text') IS NOT NULL", (before, *REPLY_JOB_KINDS)).rowcount
+            # Who talked to a member, and when, is member data too once its window is long over.
+            conn.execute("DELETE FROM human_takeovers WHERE until < ?", (before,))
             emails = conn.execute(
                 "UPDATE admin_emails SET body = '' WHERE created_at < ? AND status != 'pending' AND body != ''",
                 (before,)).rowcount

@@ -63,11 +63,18 @@ def test_dry_run_can_be_forced_with_a_token(tmp_path):
     ("SMTP_URL", "mail.firm.test", "SMTP_URL must start with smtp://"),
     ("RETENTION_DAYS", "0", "RETENTION_DAYS must be at least 1"),
     ("SQLITE_SYNCHRONOUS", "off", "SQLITE_SYNCHRONOUS must be one of FULL, NORMAL"),
+    ("HUMAN_TAKEOVER_HOURS", "a day", "HUMAN_TAKEOVER_HOURS must be a whole number"),
+    ("HUMAN_TAKEOVER_HOURS", "-1", "HUMAN_TAKEOVER_HOURS must be at least 0"),
 ])
 def test_each_bad_setting_is_named_in_one_line(tmp_path, name, value, message):
     with pytest.raises(SettingsError) as caught:
         load(tmp_path, **{name: value})
     assert str(caught.value).startswith(message) and "\n" not in str(caught.value)
+
+
+def test_automation_stays_off_for_a_day_after_a_person_answers_unless_told_otherwise(tmp_path):
+    assert load(tmp_path).human_takeover_hours == 24
+    assert load(tmp_path, HUMAN_TAKEOVER_HOURS="4").human_takeover_hours == 4
 
 
 def test_dotenv_file_is_read_and_the_environment_wins(tmp_path):

@@ -18,8 +18,8 @@ def install() -> None:
     """Wrap GraphClient.private_reply so the process dies once the call has succeeded."""
     original = graph.GraphClient.private_reply
 
-    def private_reply(self, comment_id, text):
-        original(self, comment_id, text)
+    def private_reply(self, comment_id, text, **options):
+        original(self, comment_id, text, **options)
         sys.stderr.flush()
         os.kill(os.getpid(), signal.SIGKILL)
 

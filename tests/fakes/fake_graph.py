@@ -477,7 +477,8 @@ class GraphState:
                 return refusal
             self.replied.add(target)
             psid = self._comment(target).get("from_id") or _psid_for(target)
-            return self._deliver(psid, text, {"kind": "private_reply", "comment_id": target})
+            return self._deliver(psid, text, {"kind": "private_reply", "comment_id": target,
+                                              "metadata": message.get("metadata")})
         psid = str(recipient.get("id") or "")
         if not psid:
             return _error(100, "param recipient must be non-empty.")

@@ -177,3 +177,32 @@ def test_an_entry_without_its_page_id_still_knows_our_own_comments():
     echo = p.message("our message", sender=p.PAGE_ID)
     del echo["entry"][0]["id"]
     assert not is_member_message(parse_delivery(echo, page_id=p.PAGE_ID).events[0])
+
+
+# -- shapes seen in real deliveries, and what tells a person from groupbot -----------------------------------------
+
+def test_a_media_only_comment_carries_its_kind_and_no_text():
+    assert only_event(p.media_comment("video")).attachments == ("video",)
+    assert only_event(p.media_comment("photo")).text == ""
+
+
+def test_tagged_names_and_another_pages_comment_are_told_apart():
+    tagged = only_event(p.tagged_comment("Juan Perez mira esto", [("Juan Perez", "user")]))
+    assert tagged.mentions == ("Juan Perez",) and not tagged.from_other_page
+    assert only_event(p.other_page_comment()).from_other_page
+
+
+def test_an_echo_says_which_app_sent_it_and_who_wrote_it():
+    item = {"sender": {"id": p.PAGE_ID, "name": "Laura Gomez"}, "recipient": {"id": "7801"},
+            "timestamp": 1767225600000, "message": {"mid": "m_9", "text": "hola", "is_echo": True,
+                                                    "app_id": 263902037430900}}
+    echo = only_event(p.messaging(item))
+    assert (echo.is_echo, echo.app_id, echo.sender_name, echo.metadata) == (True, "263902037430900", "Laura Gomez",
+                                                                           None)
+    assert not is_member_message(echo)
+
+
+def test_reactions_are_ignored_and_page_posts_are_the_pages():
+    assert parse_delivery(p.reaction()).events == []
+    removed = only_event(p.page_post("share", post_id=f"{p.PAGE_ID}_5", verb="remove"))
+    assert isinstance(removed, PagePostEvent) and removed.verb == "remove"

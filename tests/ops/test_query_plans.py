@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from bot.store import Store, audit, blog, dashboard, emails, examples, intake, outbox, questions, replies
+from bot.store import Store, audit, blog, dashboard, emails, examples, intake, outbox, questions, replies, takeovers
 from bot.store.intake import NewQuestion
 from bot.store.questions import Classification
 from bot.store.replies import NewReply
@@ -42,6 +42,9 @@ def statements() -> dict[str, tuple[str, tuple | dict]]:
         "a member's pending Messenger replies": (replies.PENDING_MESSENGER_SQL, ("a7", NOW)),
         "reopening a member's 24-hour window": (replies.EXTEND_MESSENGER_DEADLINES_SQL, (NOW, NOW, "a7", NOW)),
         "replies past their deadline": (replies.PAST_DEADLINE_SQL, (NOW,)),
+        "withdrawing a member's replies (human takeover)": (replies.CANCEL_MEMBER_REPLIES_SQL, ("r", NOW, "a7")),
+        "is a person talking to a member": (takeovers.ACTIVE_TAKEOVER_SQL, ("a7",)),
+        "a removed Page post": (blog.MARK_PAGE_POST_REMOVED_SQL, (NOW, "104_1")),
         "claiming a due job": (outbox.CLAIM_DUE_SQL, ("worker", NOW, NOW, NOW, NOW)),
         "jobs being sent": (outbox.SENDING_SQL, ()),
         "the next job due": (outbox.NEXT_DUE_SQL, ()),

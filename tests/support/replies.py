@@ -75,3 +75,26 @@ def earn_auto_approval_in(env: dict[str, str], intent: str, decisions: int = 30)
         earn_auto_approval(store, intent, decisions)
     finally:
         store.close()
+
+
+PAGE_INBOX_APP_ID = 263902037430900  # the app id Meta puts on messages sent from the Page inbox
+
+
+def staff_comment(text: str, *, under: str, comment_id: str | None = None, page_id: str = "104000000000001") -> dict:
+    """The Page's own public reply under a member's comment, written by a person (not through groupbot)."""
+    delivery = comment(text, comment_id=comment_id, author_id=page_id, parent_id=under, page_id=page_id)
+    delivery["entry"][0]["changes"][0]["value"]["from"]["name"] = "Demo Immigration Law Firm"
+    return delivery
+
+
+def staff_echo(text: str, *, to: str, at: float | None = None, mid: str | None = None,
+               app_id: int | None = PAGE_INBOX_APP_ID, sender_name: str | None = None,
+               page_id: str = "104000000000001") -> dict:
+    """The echo of a message a person sent the member from the Page inbox: no groupbot metadata."""
+    stamp = int((time.time() if at is None else at) * 1000)
+    body: dict = {"mid": mid or f"m_{next_id()}", "text": text, "is_echo": True}
+    if app_id is not None:
+        body["app_id"] = app_id
+    sender: dict = {"id": page_id, **({"name": sender_name} if sender_name else {})}
+    item = {"sender": sender, "recipient": {"id": to}, "timestamp": stamp, "message": body}
+    return {"object": "page", "entry": [{"id": page_id, "time": stamp, "messaging": [item]}]}

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as N_
 
 from bot.answers.knowledge import FaqFileError
 from bot.replies.relabel import WITHDRAWN_REASON
+from bot.replies.takeover import STAFF_REPLY_REASON, TAKEOVER_REASON
 from bot.store.dashboard import QueueItem
 from bot.store.replies import Reply
 from webhooks.admin.banner import desk_state
@@ -36,6 +37,11 @@ SENSITIVE_LABELS = {"a_number": N_("A-number"), "receipt_number": N_("USCIS rece
                     "ssn": N_("Social Security number"), "date_of_birth": N_("date of birth"),
                     "passport": N_("passport number"), "address": N_("home address"), "phone": N_("phone number"),
                     "case_details": N_("case details")}
+ATTACHMENT_LABELS = {"photo": N_("photo"), "image": N_("image"), "video": N_("video"), "sticker": N_("sticker"),
+                     "animated_image_share": N_("GIF"), "audio": N_("audio"), "file": N_("file")}
+# Why a suggestion was withdrawn, as the core says it, and as the page says it.
+WITHDRAWN_LABELS = {STAFF_REPLY_REASON: N_("Withdrawn: answered by staff on the Page; nothing was sent."),
+                    TAKEOVER_REASON: N_("Withdrawn: a person is talking to this member; nothing was sent.")}
 
 
 @dataclass(frozen=True)
@@ -122,7 +128,16 @@ def present(row: QueueItem) -> dict:
         "can_relabel": row.question_status != "removed" and (
             row.status == "pending" or (row.reply_id is None and row.question_status == "no_reply")
             or (row.status == "cancelled" and row.error == WITHDRAWN_REASON)),
+        "attachment_labels": [str(ATTACHMENT_LABELS.get(kind, kind)) for kind in row.attachments],
+        "takeover": _takeover(row),
     }
+
+
+def _takeover(row: QueueItem) -> dict | None:
+    """Who is talking to this Messenger member and since when, while automation stays off for them."""
+    if row.takeover_until is None or row.takeover_until <= time.time():
+        return None
+    return {"by": row.takeover_by or _("the Page inbox"), "since": row.takeover_since}
 
 
 def status_line(reply: Reply | QueueItem, stopped: str | None = None) -> str:
@@ -153,6 +168,8 @@ def status_line(reply: Reply | QueueItem, stopped: str | None = None) -> str:
         return _("Expired: %(error)s", error=error) if error else _("Expired: Meta's window for this reply closed.")
     if status == "rejected":
         return _("Rejected; nothing was sent.")
+    if status == "cancelled" and error in WITHDRAWN_LABELS:
+        return str(WITHDRAWN_LABELS[error])
     if status == "cancelled":
         if error == WITHDRAWN_REASON:
             return _("Withdrawn: an admin decided this message needs no reply.")
@@ -191,6 +208,8 @@ def review_reason_words(reason: str) -> str:
 def _question_line(row: QueueItem) -> str:
     if row.question_status == "removed":
         return _("Removed by the member or by Meta; no reply.")
+    if row.no_reply_reason:
+        return _("No reply: written by another Facebook Page; groupbot answers people only.")
     if row.question_status == "new":
         return _("Not read by the bot yet.")
     if row.dismissed_by:

@@ -2,8 +2,10 @@
 -- A question waits while nobody has dealt with it and one of these holds: a suggestion waits for approval, the
 -- message asks something and no suggestion fits, a public comment shows personal data (until hidden), or it is
 -- urgent. An answer on its way or sent, a rejection, Meta's window closing on a suggestion, an admin's "no reply
--- needed" and the member's removal end the wait. Triggers keep `waiting` and its count, so the Pending tab and
--- its count read an index, never every question.
+-- needed" and the member's removal end the wait, and so do a staff reply under the comment and a withdrawn
+-- suggestion (a relabel to "no reply", a person talking to the member). Only a suggestion withdrawn because the
+-- member's edit no longer matches the FAQ leaves the message to be judged on its own. Triggers keep `waiting`
+-- and its count, so the Pending tab and its count read an index, never every question.
 ALTER TABLE questions ADD COLUMN asks INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE questions ADD COLUMN due REAL;
 ALTER TABLE questions ADD COLUMN dismissed_by TEXT;
@@ -12,8 +14,8 @@ ALTER TABLE questions ADD COLUMN waiting INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE replies ADD COLUMN origin TEXT NOT NULL DEFAULT 'suggested' CHECK (origin IN ('suggested', 'hand'));
 
 UPDATE questions SET waiting = CASE
-    WHEN status = 'removed' OR dismissed_at IS NOT NULL THEN 0
-    ELSE coalesce((SELECT CASE r.status WHEN 'pending' THEN 1 WHEN 'cancelled' THEN NULL ELSE 0 END
+    WHEN status = 'removed' OR dismissed_at IS NOT NULL OR staff_reply IS NOT NULL THEN 0
+    ELSE coalesce((SELECT CASE r.status WHEN 'pending' THEN 1 WHEN 'cancelled' THEN CASE WHEN r.error = 'the member edited the message; it no longer asks something the FAQ answers' THEN NULL ELSE 0 END ELSE 0 END
                      FROM replies r WHERE r.question_id = questions.id),
                   asks != 0 OR urgent != 0 OR (flagged != 0 AND coalesce(hide_status, '') NOT IN ('queued', 'hidden')))
     END;
@@ -28,33 +30,33 @@ INSERT INTO front_desk_counts (name, rows) SELECT 'waiting', count(*) FROM quest
 CREATE INDEX questions_waiting ON questions (urgent, due, created_at, id) WHERE waiting = 1;
 
 CREATE TRIGGER front_desk_question_changed
-AFTER UPDATE OF status, asks, urgent, flagged, hide_status, dismissed_at ON questions BEGIN
+AFTER UPDATE OF status, asks, urgent, flagged, hide_status, dismissed_at, staff_reply ON questions BEGIN
     UPDATE questions SET waiting = CASE
-        WHEN status = 'removed' OR dismissed_at IS NOT NULL THEN 0
-        ELSE coalesce((SELECT CASE r.status WHEN 'pending' THEN 1 WHEN 'cancelled' THEN NULL ELSE 0 END
+        WHEN status = 'removed' OR dismissed_at IS NOT NULL OR staff_reply IS NOT NULL THEN 0
+        ELSE coalesce((SELECT CASE r.status WHEN 'pending' THEN 1 WHEN 'cancelled' THEN CASE WHEN r.error = 'the member edited the message; it no longer asks something the FAQ answers' THEN NULL ELSE 0 END ELSE 0 END
                          FROM replies r WHERE r.question_id = questions.id),
                       asks != 0 OR urgent != 0 OR (flagged != 0 AND coalesce(hide_status, '') NOT IN ('queued', 'hidden')))
         END WHERE id = NEW.id;
 END;
 CREATE TRIGGER front_desk_reply_added AFTER INSERT ON replies BEGIN
     UPDATE questions SET waiting = CASE
-        WHEN status = 'removed' OR dismissed_at IS NOT NULL THEN 0
-        ELSE coalesce((SELECT CASE r.status WHEN 'pending' THEN 1 WHEN 'cancelled' THEN NULL ELSE 0 END
+        WHEN status = 'removed' OR dismissed_at IS NOT NULL OR staff_reply IS NOT NULL THEN 0
+        ELSE coalesce((SELECT CASE r.status WHEN 'pending' THEN 1 WHEN 'cancelled' THEN CASE WHEN r.error = 'the member edited the message; it no longer asks something the FAQ answers' THEN NULL ELSE 0 END ELSE 0 END
                          FROM replies r WHERE r.question_id = questions.id),
                       asks != 0 OR urgent != 0 OR (flagged != 0 AND coalesce(hide_status, '') NOT IN ('queued', 'hidden')))
         END WHERE id = NEW.question_id;
 END;
-CREATE TRIGGER front_desk_reply_moved AFTER UPDATE OF status ON replies WHEN OLD.status != NEW.status BEGIN
+CREATE TRIGGER front_desk_reply_moved AFTER UPDATE OF status, error ON replies BEGIN
     UPDATE questions SET waiting = CASE
-        WHEN status = 'removed' OR dismissed_at IS NOT NULL THEN 0
-        ELSE coalesce((SELECT CASE r.status WHEN 'pending' THEN 1 WHEN 'cancelled' THEN NULL ELSE 0 END
+        WHEN status = 'removed' OR dismissed_at IS NOT NULL OR staff_reply IS NOT NULL THEN 0
+        ELSE coalesce((SELECT CASE r.status WHEN 'pending' THEN 1 WHEN 'cancelled' THEN CASE WHEN r.error = 'the member edited the message; it no longer asks something the FAQ answers' THEN NULL ELSE 0 END ELSE 0 END
                          FROM replies r WHERE r.question_id = questions.id),
                       asks != 0 OR urgent != 0 OR (flagged != 0 AND coalesce(hide_status, '') NOT IN ('queued', 'hidden')))
         END WHERE id = NEW.question_id;
 END;
 CREATE TRIGGER front_desk_reply_removed AFTER DELETE ON replies BEGIN
     UPDATE questions SET waiting = CASE
-        WHEN status = 'removed' OR dismissed_at IS NOT NULL THEN 0
+        WHEN status = 'removed' OR dismissed_at IS NOT NULL OR staff_reply IS NOT NULL THEN 0
         ELSE asks != 0 OR urgent != 0 OR (flagged != 0 AND coalesce(hide_status, '') NOT IN ('queued', 'hidden'))
         END WHERE id = OLD.question_id;
 END;
