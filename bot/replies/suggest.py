@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 FAQ_RETRY_SECONDS = 300.0
 REMOVED_REASON = "the member removed the comment before the reply was sent"
 # Migration 0010 compares with this text: a question whose suggestion was withdrawn for it may still wait.
-NO_LONGER_REASON = "the member edited the message; it no longer asks something the FAQ answers"
+NO_LONGER_REASON = "the member edited the message, and it no longer asks something the FAQ answers"
 
 
 def choose_channel(source: str, public_allowed: bool, pii: list[str]) -> str:

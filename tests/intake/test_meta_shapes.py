@@ -9,7 +9,7 @@ import pytest
 
 from tests.support import payloads as p
 from tests.support.groupbot import query, run_cli, wait_for
-from tests.support.replies import comment, staff_comment
+from tests.support.replies import comment, earn_auto_approval_in, staff_comment
 
 
 def listed(env: dict, workdir, what: str = "questions") -> list[dict]:
@@ -109,7 +109,8 @@ def test_tagged_names_do_not_make_a_question(tmp_path, running):
 
 
 def test_an_edit_after_the_reply_was_sent_gets_no_second_reply(tmp_path, base_env, groupbot_server):
-    env = base_env(tmp_path / "var", BACKFILL="0", AUTO_APPROVE_INTENTS="contact")
+    env = base_env(tmp_path / "var", BACKFILL="0", AUTO_APPROVE_INTENTS="contact", AUTO_APPROVE_MIN_CONFIDENCE="0")
+    earn_auto_approval_in(env, "contact")
     server = groupbot_server(tmp_path, env)
     first = comment("cual es su numero?", field="group_feed")
     comment_id = first["entry"][0]["changes"][0]["value"]["comment_id"]

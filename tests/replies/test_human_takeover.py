@@ -7,7 +7,15 @@ import json
 import time
 
 from tests.support.groupbot import query, run_cli, wait_for
-from tests.support.replies import comment, message, messenger_sends, private_replies, staff_comment, staff_echo
+from tests.support.replies import (
+    comment,
+    earn_auto_approval_in,
+    message,
+    messenger_sends,
+    private_replies,
+    staff_comment,
+    staff_echo,
+)
 
 STAFF_TEXT = "Hola Maria, soy Laura de la oficina: le llamamos hoy a las 3pm."
 
@@ -19,7 +27,7 @@ def listed(env: dict, tmp_path, what: str) -> list[dict]:
 
 
 def reply_rows(env: dict) -> list[tuple]:
-    return query(env, "SELECT r.id, r.status, r.error, q.external_id FROM replies r JOIN questions q"
+    return query(env, "SELECT q.id, r.status, r.error, q.external_id FROM replies r JOIN questions q"
                       " ON q.id = r.question_id ORDER BY r.id")
 
 
@@ -30,20 +38,20 @@ def test_a_page_reply_under_comment_444_701_leaves_its_suggestion_no_longer_appr
     try:
         server.post_delivery(comment("hola, cual es su numero de telefono?", comment_id="444_701"),
                              secret=fake.app_secret)
-        [(reply_id, status, _, _)] = wait_for(lambda: reply_rows(env))
+        [(question_id, status, _, _)] = wait_for(lambda: reply_rows(env))
         assert status == "pending"
 
         server.post_delivery(staff_comment(STAFF_TEXT, under="444_701", comment_id="444_702"), secret=fake.app_secret)
         wait_for(lambda: reply_rows(env)[0][1] == "cancelled")
 
-        refused = run_cli("approve", str(reply_id), env=env, cwd=tmp_path)
+        refused = run_cli("approve", str(question_id), env=env, cwd=tmp_path)
         time.sleep(0.5)  # a worker pass: nothing may be sent after the refusal either
     finally:
         server.stop()
 
     assert refused.returncode == 1
     [line] = refused.stderr.strip().splitlines()
-    assert f"reply {reply_id} is cancelled" in line and "answered by staff" in line
+    assert f"question {question_id}'s reply is cancelled" in line and "answered by staff" in line
     [question] = listed(env, tmp_path, "questions")
     assert question["staff_reply"] == STAFF_TEXT and question["staff_reply_at"]
     assert question["reply_status"] == "cancelled"
@@ -52,7 +60,8 @@ def test_a_page_reply_under_comment_444_701_leaves_its_suggestion_no_longer_appr
 
 
 def test_groupbots_own_public_reply_coming_back_is_not_taken_for_staff(tmp_path, fake, live_env, groupbot_server):
-    env = live_env(tmp_path / "var", fake, None, AUTO_APPROVE_INTENTS="contact")
+    env = live_env(tmp_path / "var", fake, None, AUTO_APPROVE_INTENTS="contact", AUTO_APPROVE_MIN_CONFIDENCE="0")
+    earn_auto_approval_in(env, "contact")
     delivery = comment("What is your phone number?")
     comment_id = delivery["entry"][0]["changes"][0]["value"]["comment_id"]
     fake.add_comment(comment_id)
@@ -73,7 +82,8 @@ def test_groupbots_own_public_reply_coming_back_is_not_taken_for_staff(tmp_path,
 
 def test_a_staff_inbox_echo_to_member_7801_stops_an_automated_answer_to_their_next_message(tmp_path, fake, live_env,
                                                                                            groupbot_server):
-    env = live_env(tmp_path / "var", fake, None, AUTO_APPROVE_INTENTS="contact")
+    env = live_env(tmp_path / "var", fake, None, AUTO_APPROVE_INTENTS="contact", AUTO_APPROVE_MIN_CONFIDENCE="0")
+    earn_auto_approval_in(env, "contact")
     fake.user_messaged("7801")
     fake.user_messaged("7802")
     server = groupbot_server(tmp_path, env)
@@ -111,12 +121,12 @@ def test_an_inbox_echo_withdraws_the_members_pending_suggestion_and_approve_says
     server = groupbot_server(tmp_path, env)
     try:
         server.post_delivery(message("How much is a consultation?", sender="7801"), secret=fake.app_secret)
-        [(reply_id, status, _, _)] = wait_for(lambda: reply_rows(env))
+        [(question_id, status, _, _)] = wait_for(lambda: reply_rows(env))
         assert status == "pending"
         server.post_delivery(staff_echo("I'll call you in 5 minutes", to="7801", sender_name="Laura Gomez"),
                              secret=fake.app_secret)
         wait_for(lambda: reply_rows(env)[0][1] == "cancelled")
-        refused = run_cli("approve", str(reply_id), env=env, cwd=tmp_path)
+        refused = run_cli("approve", str(question_id), env=env, cwd=tmp_path)
     finally:
         server.stop()
 
@@ -129,7 +139,8 @@ def test_an_inbox_echo_withdraws_the_members_pending_suggestion_and_approve_says
 
 def test_the_takeover_window_runs_from_the_staff_echo_not_the_members_follow_up(tmp_path, fake, live_env,
                                                                                groupbot_server):
-    env = live_env(tmp_path / "var", fake, None, AUTO_APPROVE_INTENTS="contact", HUMAN_TAKEOVER_HOURS="1")
+    env = live_env(tmp_path / "var", fake, None, AUTO_APPROVE_INTENTS="contact", AUTO_APPROVE_MIN_CONFIDENCE="0", HUMAN_TAKEOVER_HOURS="1")
+    earn_auto_approval_in(env, "contact")
     now = time.time()
     echoed_at = int(now - 1800)
     fake.user_messaged("7801")
@@ -153,7 +164,8 @@ def test_the_takeover_window_runs_from_the_staff_echo_not_the_members_follow_up(
 
 
 def test_echoes_of_groupbots_own_sends_take_nothing_over(tmp_path, fake, live_env, groupbot_server):
-    env = live_env(tmp_path / "var", fake, None, AUTO_APPROVE_INTENTS="contact")
+    env = live_env(tmp_path / "var", fake, None, AUTO_APPROVE_INTENTS="contact", AUTO_APPROVE_MIN_CONFIDENCE="0")
+    earn_auto_approval_in(env, "contact")
     fake.user_messaged("7802")
     server = groupbot_server(tmp_path, env)
     try:

@@ -15,7 +15,7 @@ ALTER TABLE replies ADD COLUMN origin TEXT NOT NULL DEFAULT 'suggested' CHECK (o
 
 UPDATE questions SET waiting = CASE
     WHEN status = 'removed' OR dismissed_at IS NOT NULL OR staff_reply IS NOT NULL THEN 0
-    ELSE coalesce((SELECT CASE r.status WHEN 'pending' THEN 1 WHEN 'cancelled' THEN CASE WHEN r.error = 'the member edited the message; it no longer asks something the FAQ answers' THEN NULL ELSE 0 END ELSE 0 END
+    ELSE coalesce((SELECT CASE r.status WHEN 'pending' THEN 1 WHEN 'cancelled' THEN CASE WHEN r.error = 'the member edited the message, and it no longer asks something the FAQ answers' THEN NULL ELSE 0 END ELSE 0 END
                      FROM replies r WHERE r.question_id = questions.id),
                   asks != 0 OR urgent != 0 OR (flagged != 0 AND coalesce(hide_status, '') NOT IN ('queued', 'hidden')))
     END;
@@ -33,7 +33,7 @@ CREATE TRIGGER front_desk_question_changed
 AFTER UPDATE OF status, asks, urgent, flagged, hide_status, dismissed_at, staff_reply ON questions BEGIN
     UPDATE questions SET waiting = CASE
         WHEN status = 'removed' OR dismissed_at IS NOT NULL OR staff_reply IS NOT NULL THEN 0
-        ELSE coalesce((SELECT CASE r.status WHEN 'pending' THEN 1 WHEN 'cancelled' THEN CASE WHEN r.error = 'the member edited the message; it no longer asks something the FAQ answers' THEN NULL ELSE 0 END ELSE 0 END
+        ELSE coalesce((SELECT CASE r.status WHEN 'pending' THEN 1 WHEN 'cancelled' THEN CASE WHEN r.error = 'the member edited the message, and it no longer asks something the FAQ answers' THEN NULL ELSE 0 END ELSE 0 END
                          FROM replies r WHERE r.question_id = questions.id),
                       asks != 0 OR urgent != 0 OR (flagged != 0 AND coalesce(hide_status, '') NOT IN ('queued', 'hidden')))
         END WHERE id = NEW.id;
@@ -41,7 +41,7 @@ END;
 CREATE TRIGGER front_desk_reply_added AFTER INSERT ON replies BEGIN
     UPDATE questions SET waiting = CASE
         WHEN status = 'removed' OR dismissed_at IS NOT NULL OR staff_reply IS NOT NULL THEN 0
-        ELSE coalesce((SELECT CASE r.status WHEN 'pending' THEN 1 WHEN 'cancelled' THEN CASE WHEN r.error = 'the member edited the message; it no longer asks something the FAQ answers' THEN NULL ELSE 0 END ELSE 0 END
+        ELSE coalesce((SELECT CASE r.status WHEN 'pending' THEN 1 WHEN 'cancelled' THEN CASE WHEN r.error = 'the member edited the message, and it no longer asks something the FAQ answers' THEN NULL ELSE 0 END ELSE 0 END
                          FROM replies r WHERE r.question_id = questions.id),
                       asks != 0 OR urgent != 0 OR (flagged != 0 AND coalesce(hide_status, '') NOT IN ('queued', 'hidden')))
         END WHERE id = NEW.question_id;
@@ -49,7 +49,7 @@ END;
 CREATE TRIGGER front_desk_reply_moved AFTER UPDATE OF status, error ON replies BEGIN
     UPDATE questions SET waiting = CASE
         WHEN status = 'removed' OR dismissed_at IS NOT NULL OR staff_reply IS NOT NULL THEN 0
-        ELSE coalesce((SELECT CASE r.status WHEN 'pending' THEN 1 WHEN 'cancelled' THEN CASE WHEN r.error = 'the member edited the message; it no longer asks something the FAQ answers' THEN NULL ELSE 0 END ELSE 0 END
+        ELSE coalesce((SELECT CASE r.status WHEN 'pending' THEN 1 WHEN 'cancelled' THEN CASE WHEN r.error = 'the member edited the message, and it no longer asks something the FAQ answers' THEN NULL ELSE 0 END ELSE 0 END
                          FROM replies r WHERE r.question_id = questions.id),
                       asks != 0 OR urgent != 0 OR (flagged != 0 AND coalesce(hide_status, '') NOT IN ('queued', 'hidden')))
         END WHERE id = NEW.question_id;
