@@ -75,6 +75,7 @@ class Settings:
     log_level: str
     sqlite_synchronous: str = "FULL"
     backup_passphrase: str = field(default="", repr=False)
+    model_training: bool = True
 
     @classmethod
     def from_env(
@@ -211,6 +212,7 @@ def _build(env: _Reader) -> Settings:
         log_level=log_level,
         sqlite_synchronous=_choice(env, "SQLITE_SYNCHRONOUS", ("FULL", "NORMAL"), "FULL"),
         backup_passphrase=env.str("GROUPBOT_BACKUP_PASSPHRASE"),
+        model_training=env.bool("MODEL_TRAINING", default=True),
     )
 
 

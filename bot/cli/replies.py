@@ -34,16 +34,20 @@ def register(commands) -> None:
 
 def cmd_answer(settings: Settings, args: argparse.Namespace) -> int:
     """Print the verdict and reply for each message."""
+    store = open_store(settings)  # the admins' corrections count here as in the worker
     try:
-        responder = Responder.from_settings(settings)
-    except FaqFileError as exc:
-        raise CommandFailed(str(exc)) from None
-    messages = [args.text] if args.text is not None else [line.rstrip("\r\n") for line in sys.stdin]
-    for text in messages:
-        if args.text is None and not text.strip():
-            continue  # a blank line is no message
-        answer = responder.answer(text)
-        print(json.dumps(answer.as_json(), ensure_ascii=False) if args.json else _answer_text(answer, args.text))
+        try:
+            responder = Responder.from_settings(settings, store)
+        except FaqFileError as exc:
+            raise CommandFailed(str(exc)) from None
+        messages = [args.text] if args.text is not None else [line.rstrip("\r\n") for line in sys.stdin]
+        for text in messages:
+            if args.text is None and not text.strip():
+                continue  # a blank line is no message
+            answer = responder.answer(text)
+            print(json.dumps(answer.as_json(), ensure_ascii=False) if args.json else _answer_text(answer, args.text))
+    finally:
+        store.close()
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import render_template, request
 from flask_babel import gettext as _
@@ -12,7 +13,9 @@ from flask_babel import lazy_gettext as N_
 
 from bot.answers.knowledge import LANGUAGES, PRIORITY_CLASSES, FaqFileError, KnowledgeBase
 from bot.answers.loading import load_knowledge_base
+from bot.answers.memory import Corrections
 from bot.answers.responder import Answer, Responder, reply_values
+from bot.answers.versions import ModelSlot
 from bot.config import Settings
 from webhooks.admin.blueprint import bp
 from webhooks.admin.words import confidence_label, intent_label
@@ -100,10 +103,13 @@ def _responder(settings: Settings) -> Responder:
     """The worker's responder for these settings, reloaded when the firm's FAQ file changes."""
     path = settings.faq_file
     modified = os.stat(path).st_mtime_ns if path and os.path.exists(path) else 0
-    return _load(path or None, modified, tuple(reply_values(settings).items()), settings.auto_approve_intents)
+    return _load(path or None, modified, tuple(reply_values(settings).items()), settings.auto_approve_intents,
+                 str(settings.data_dir), services().store)
 
 
 @functools.lru_cache(maxsize=4)
 def _load(path: str | None, modified: int, values: tuple[tuple[str, str], ...],
-          auto_approve: frozenset[str]) -> Responder:
-    return Responder(load_knowledge_base(path), dict(values), auto_approve)
+          auto_approve: frozenset[str], data_dir: str, store) -> Responder:
+    # The model slot reloads a retrained model by itself, and the corrections follow the database.
+    return Responder(load_knowledge_base(path), dict(values), auto_approve,
+                     models=ModelSlot(Path(data_dir)), corrections=Corrections(store))
