@@ -37,8 +37,13 @@ class Verdict:
 
 
 def decide(scores: Scores, *, rule_intent: str | None, rule_confidence: float, rule_urgent: bool,
-           known_intents, answer_threshold: float, urgent_threshold: float) -> Verdict:
-    """One message's verdict from the model's calibrated scores and the rules' findings."""
+           known_intents, answer_threshold: float, urgent_threshold: float,
+           strong_rule_accuracy: float | None = None) -> Verdict:
+    """One message's verdict from the model's calibrated scores and the rules' findings.
+
+    `strong_rule_accuracy` is how often a strong rule hit the model did not back was right on cross-validation:
+    the confidence of such an answer.
+    """
     urgent = rule_urgent or scores.urgent_probability >= urgent_threshold
     probability = dict(zip(scores.classes, scores.probabilities))
     if rule_urgent and URGENT_INTENT in known_intents:
@@ -49,8 +54,8 @@ def decide(scores: Scores, *, rule_intent: str | None, rule_confidence: float, r
     best, p = scores.best()
     if best == NO_REPLY or best not in known_intents or p < answer_threshold:
         if rule_intent is not None and rule_confidence >= STRONG_RULE:
-            return Verdict(rule_intent, _round(max(probability.get(rule_intent, 0.0), rule_confidence - 0.1)),
-                           urgent or rule_intent == URGENT_INTENT, "rules")
+            confidence = rule_confidence if strong_rule_accuracy is None else strong_rule_accuracy
+            return Verdict(rule_intent, _round(confidence), urgent or rule_intent == URGENT_INTENT, "strong-rule")
         return Verdict(None, _round(probability.get(NO_REPLY, 0.0)), urgent, "model")
     return Verdict(best, _round(p), urgent or best == URGENT_INTENT, "model")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,7 +91,7 @@ class IntentModel:
 
     def __init__(self, *, classes: list[str], vocabulary: list[str], idf: np.ndarray, weights: np.ndarray,
                  intercepts: np.ndarray, temperature: float, urgent_threshold: float, answer_threshold: float,
-                 version: str = ""):
+                 strong_rule_accuracy: float = 0.9, version: str = ""):
         self.classes = tuple(classes)
         self.index = {gram: number for number, gram in enumerate(vocabulary)}
         self.vocabulary = list(vocabulary)
@@ -101,6 +102,7 @@ class IntentModel:
         self.temperature = float(temperature)
         self.urgent_threshold = float(urgent_threshold)
         self.answer_threshold = float(answer_threshold)
+        self.strong_rule_accuracy = float(strong_rule_accuracy)
         self.version = version
 
     def vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -131,7 +133,8 @@ class IntentModel:
                 vocabulary=np.array(self.vocabulary), idf=self.idf, weights=self.weights,
                 intercepts=self.intercepts, temperature=np.array(self.temperature),
                 urgent_threshold=np.array(self.urgent_threshold),
-                answer_threshold=np.array(self.answer_threshold))
+                answer_threshold=np.array(self.answer_threshold),
+                strong_rule_accuracy=np.array(self.strong_rule_accuracy))
 
     @classmethod
     def load(cls, path: Path, version: str = "") -> "IntentModel":
@@ -145,6 +148,7 @@ class IntentModel:
                            weights=saved["weights"], intercepts=saved["intercepts"],
                            temperature=float(saved["temperature"]),
                            urgent_threshold=float(saved["urgent_threshold"]),
-                           answer_threshold=float(saved["answer_threshold"]), version=version)
-        except (OSError, KeyError, EOFError) as exc:
+                           answer_threshold=float(saved["answer_threshold"]),
+                           strong_rule_accuracy=float(saved["strong_rule_accuracy"]), version=version)
+        except (OSError, KeyError, EOFError, zipfile.BadZipFile) as exc:
             raise ValueError(f"cannot read the model file: {exc.__class__.__name__}") from None

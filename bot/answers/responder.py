@@ -76,7 +76,8 @@ class Responder:
         elif model is not None:
             verdict = decide(model.scores(text), rule_intent=match.intent, rule_confidence=match.confidence,
                              rule_urgent=rule_urgent, known_intents=self.kb.intents,
-                             answer_threshold=model.answer_threshold, urgent_threshold=model.urgent_threshold)
+                             answer_threshold=model.answer_threshold, urgent_threshold=model.urgent_threshold,
+                             strong_rule_accuracy=model.strong_rule_accuracy)
             intent, confidence, urgent = verdict.intent, verdict.confidence, verdict.urgent
         else:
             intent, confidence = match.intent, match.confidence

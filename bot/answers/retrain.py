@@ -25,13 +25,15 @@ RETRAIN_SECONDS = 86400.0
 FAILED_RETRY_SECONDS = 3600.0
 
 
-def retrain(data_dir: Path, store, *, known_intents=None, now: float | None = None) -> dict:
-    """Train on the bundled data and the learned examples; returns the outcome (also kept in `last_train.json`)."""
+def retrain(data_dir: Path, store, *, known_intents=None, now: float | None = None, data: Path | None = None) -> dict:
+    """Train on the bundled data (or the labelled files in `data`) and the learned examples; returns the outcome
+    (also kept in `last_train.json`)."""
     from bot.answers import training
     now = time.time() if now is None else now
+    data = training.DATA if data is None else Path(data)
     latest = store.examples.latest_id()
-    rows = training.bundled_rows() + training.learned_rows(store.examples.after(0))
-    test = training.test_rows()
+    rows = training.bundled_rows(data) + training.learned_rows(store.examples.after(0))
+    test = training.test_rows(data)
     version = versions.new_version(now)
     trained = training.train(rows, known_intents=known_intents, test=test, version=version)
     versions.save_version(data_dir, trained.model, trained.metrics)
