@@ -22,7 +22,7 @@ from bot.config import Settings
 from bot.runtime.assemble import assemble
 from bot.store import Store
 from tests.support.groupbot import run_cli, wait_for
-from tests.support.payloads import message, messaging
+from tests.support.payloads import message
 
 # Phrasings the trigger lists do not hold; the model learned them from their neighbours.
 UNSEEN = {"sitizenship test how hard": "citizenship", "grin card x matrimonio": "green_card"}
@@ -154,7 +154,8 @@ def test_the_worker_suggests_the_corrected_intent(workdir, server_env, groupbot_
 
     for number, text in enumerate(("My cousin wants papers... how much do you charge?",
                                    "What do you charge for a consult?? asking for a friend")):
-        answered = server.post_delivery(messaging(message(text, mid=f"m_corr_{number}", sender=f"77700{number}")))
+        answered = server.post_delivery(message(text, mid=f"m_corr_{number}", sender=f"77700{number}",
+                                                timestamp=int(time.time() * 1000)))
         assert answered.status_code == 200
 
     def listed():
@@ -193,11 +194,12 @@ def test_a_retrain_that_scores_worse_on_the_test_split_is_kept_aside(tmp_path, w
     store = _open(data_dir)
     try:
         first = retrain(data_dir, store, data=data)
-        # The admins "teach" it nonsense: every message of the training set relabelled as contact.
-        for row in rows[:300]:
-            store.examples.add(question_id=None, text=row.text + " !", language=row.language, suggested=row.intent,
-                               intent="contact", decision="relabelled", decided_by="x@example-firm.test",
-                               now=time.time())
+        # The admins "teach" it nonsense: every message of the training set relabelled as contact, five times over.
+        for copy in range(5):
+            for row in rows[:300]:
+                store.examples.add(question_id=None, text=f"{row.text} {copy}", language=row.language,
+                                   suggested=row.intent, intent="contact", decision="relabelled",
+                                   decided_by="x@example-firm.test", now=time.time())
         second = retrain(data_dir, store, data=data)
     finally:
         store.close()
