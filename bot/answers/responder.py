@@ -65,8 +65,8 @@ class Responder:
         """Classify a message and write the reply it would get; never raises for odd text."""
         if not isinstance(text, str):
             text = str(text)
-        match = self.matcher.match(text)
         rule_urgent = guard.is_urgent(text)
+        match = self.matcher.match(text, urgent=rule_urgent)
         model = self.models.get() if self.models is not None else None
         remembered = self.corrections.lookup(text)
         if remembered is not MISSING and (remembered is None or remembered in self.kb.intents):

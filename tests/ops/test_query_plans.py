@@ -17,13 +17,13 @@ import time
 
 import pytest
 
-from bot.store import Store, audit, blog, dashboard, emails, intake, outbox, questions, replies
+from bot.store import Store, audit, blog, dashboard, emails, examples, intake, outbox, questions, replies
 from bot.store.intake import NewQuestion
 from bot.store.questions import Classification
 from bot.store.replies import NewReply
 
 GROWING = {"questions", "replies", "deliveries", "events", "outbox_jobs", "blog_entries", "audit_log",
-           "admin_emails", "graph_calls"}
+           "admin_emails", "graph_calls", "learned_examples"}
 ALIASES = {"q": "questions", "r": "replies", "e": "blog_entries", "j": "outbox_jobs"}
 BACKLOG_INDEXES = {"replies_pending_deadline", "questions_unclassified", "deliveries_new", "outbox_jobs_due",
                    "outbox_jobs_sending", "admin_emails_due"}
@@ -48,6 +48,9 @@ def statements() -> dict[str, tuple[str, tuple | dict]]:
         "due e-mails": (emails.DUE_SQL, (NOW, 20)),
         "any e-mail due": (emails.HAS_DUE_SQL, (NOW,)),
         "an alert queued lately": (emails.QUEUED_SINCE_SQL, ("subject", NOW)),
+        # The answer engine, before each message: the admins' newest corrections.
+        "the newest learned example": (examples.LATEST_ID_SQL, ()),
+        "learned examples not yet read": (examples.AFTER_SQL, (QUESTIONS - 5,)),
         # The dashboard's lists, and the Health page's failed jobs.
         "queue counts": (dashboard.QUEUE_COUNTS_SQL, ()),
         "questions per week": (dashboard.INTENTS_PER_WEEK_SQL, {"first": NOW, "week": 604800, "last": 7}),
@@ -103,6 +106,8 @@ def filled(tmp_path_factory):
                          " VALUES (?, 'b', ?, ?, ?)", (f"s{n % 50}", "pending" if n < 3 else "sent", at, at))
             conn.execute("INSERT INTO graph_calls (method, path, params, created_at) VALUES ('POST', 'p', '{}', ?)",
                          (at,))
+            conn.execute("INSERT INTO learned_examples (question_id, text, language, suggested, intent, decision,"
+                         " decided_at) VALUES (?, 'hola', 'es', 'fees', 'fees', 'approved', ?)", (question_id, at))
         conn.execute("ANALYZE")
     yield store
     store.close()
