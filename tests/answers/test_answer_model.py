@@ -6,13 +6,16 @@ One model is trained per session on the bundled messages (a few seconds) and cop
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import shutil
 import time
 from pathlib import Path
 
 import pytest
 
+from bot.accounts import admins
 from bot.answers import versions
 from bot.answers.model import memory_key
 from bot.answers.responder import Responder
@@ -22,6 +25,7 @@ from bot.config import Settings
 from bot.runtime.assemble import assemble
 from bot.store import Store
 from tests.support.groupbot import run_cli, wait_for
+from webhooks import create_app
 from tests.support.payloads import message
 
 # Phrasings the trigger lists do not hold; the model learned them from their neighbours.
@@ -252,3 +256,25 @@ def test_a_model_from_another_scikit_learn_is_retrained_not_trusted(tmp_path, tr
         assert responder.answer("cuanto cobran?").intent == "fees"
     finally:
         store.close()
+
+
+def test_the_health_page_names_the_model_in_use_and_a_retrain_kept_aside(tmp_path, base_env, trained):
+    data_dir = _with_model(trained, tmp_path / "var")
+    app = create_app(Settings.from_env(base_env(data_dir), env_file=None))
+    store = app.extensions["groupbot"].store
+    admins.add_admin(store, "ana@example.com", "Mar-Azul 2024 casa", actor="test")
+    client = app.test_client()
+    login = client.get("/admin/login").text
+    client.post("/admin/login", data={"email": "ana@example.com", "password": "Mar-Azul 2024 casa",
+                                      "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)})
+    version = versions.current_version(data_dir)
+    assert f"Model {version} is in use" in client.get("/admin/health").text
+
+    versions.record_train(data_dir, {"version": "20990101T000000-000", "at": time.time(), "outcome": "kept_aside",
+                                     "score": 0.71, "current": version, "current_score": 0.84, "examples_seen": 0})
+
+    page = html.unescape(client.get("/admin/health").text)
+    assert "The retrain 20990101T000000-000 was kept aside, not used: it scored 0.710" in page
+    assert "against 0.840 for the model in use" in page
+    spanish = html.unescape(client.get("/admin/health", headers={"Accept-Language": "es"}).text)
+    assert "se dejó aparte" in spanish
