@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -114,7 +115,7 @@ def _classifier(kind: str, strength: float):
         from sklearn.linear_model import LogisticRegression
         return LogisticRegression(C=strength, max_iter=3000)
     from sklearn.svm import LinearSVC
-    return LinearSVC(C=strength)
+    return LinearSVC(C=strength, max_iter=5000)
 
 
 def _urgency_classifier():
@@ -173,9 +174,9 @@ def out_of_fold(rows: list[Row], docs: list[list[str]], classifier=CLASSIFIER, f
     classes = sorted(set(labels))
     scores = np.zeros((len(rows), len(classes)))
     urgent_scores = np.zeros(len(rows))
-    # Each class needs a member in every fold's training part; rare ones lower the fold count.
-    smallest = min(np.sum(labels == c) for c in classes)
-    splitter = StratifiedKFold(n_splits=max(2, min(folds, smallest)), shuffle=True, random_state=SEED)
+    # A class rarer than the folds (a firm's new intent with a few examples) is missing from some folds' training
+    # part: those folds score it as impossible, which is what a model without it would do.
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
     for train, held in splitter.split(np.zeros(len(rows)), labels):
         vectorizer, model, urgency = _fit([docs[i] for i in train], list(labels[train]), urgent[train], classifier)
         fold_scores, fold_urgent = _raw_scores(vectorizer, model, urgency, [docs[i] for i in held])
@@ -189,7 +190,19 @@ def out_of_fold(rows: list[Row], docs: list[list[str]], classifier=CLASSIFIER, f
 
 def train(rows: list[Row], *, known_intents=None, test: list[Row] | None = None, version: str = "",
           classifier=CLASSIFIER) -> Trained:
-    """Fit the model on every row, calibrate and measure it by cross-validation."""
+    """Fit the model on every row, calibrate and measure it by cross-validation.
+
+    scikit-learn's warnings (a class with one example, a fit that did not converge) are kept in the metrics
+    rather than raised: the model is still usable, and `groupbot train --json` shows them.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        trained = _train(rows, known_intents=known_intents, test=test, version=version, classifier=classifier)
+    trained.metrics["warnings"] = sorted({str(w.message).splitlines()[0][:200] for w in caught})
+    return trained
+
+
+def _train(rows: list[Row], *, known_intents, test: list[Row] | None, version: str, classifier) -> Trained:
     started = time.perf_counter()
     docs = [features(r.text) for r in rows]
     classes, labels, oof, oof_urgent = out_of_fold(rows, docs, classifier)
