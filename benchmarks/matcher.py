@@ -1,12 +1,25 @@
-"""FAQ matcher quality and speed on the held-out labelled message sets.
+"""Answer engine quality, speed and size: the rules (FAQ matcher) and the learned model.
 
 Prints, per intent and per member language: how many messages, precision of the answers
 given, recall of the questions asked, and how often a message that needs no reply got one;
 then language-detection accuracy and messages matched per second (the sensitive-data and
 urgency checks timed alongside, as the pipeline runs them).
 
-    python benchmarks/matcher.py [--set fresh|eval|all] [--data FILE.jsonl] [--messages 10000]
+With `--model` (the default) it also measures the learned model (`bot/answers/training.py`):
 
+- each held-out set on its own, scored by a model trained WITHOUT that set: the model alone
+  (a first-run figure for the model: it never saw these messages), and the model with the
+  rules (an upper bound: the rules were tuned on every bundled set);
+- the cross-validated figures and reliability table of a model trained on all of them
+  (development figures);
+- messages per second through the whole responder (rules, model, guard) on one core;
+- the time to train on 5,000 examples (the bundled messages resampled with noise words);
+- the resident memory of `groupbot serve`'s two processes with the model loaded.
+
+    python benchmarks/matcher.py [--set fresh|eval|all] [--data FILE.jsonl] [--messages 10000]
+                                 [--no-model] [--compare]
+
+`--compare` cross-validates the candidate classifiers that `training.CLASSIFIER` was chosen from.
 `eval` is the held-out set; `fresh` was written later, before the matcher was tuned to it,
 and is the closer estimate for messages nobody has seen; `all` prints both (the default).
 """
@@ -15,6 +28,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -107,12 +128,172 @@ def speed(matcher: FaqMatcher, texts: list[str], count: int) -> None:
         print(f"{label:<44}{rate:>10,.0f} msgs/s  ({count:,} messages, {elapsed:.2f} s)")
 
 
+def model_sets(names: list[str]) -> None:
+    """Each held-out set scored by a model that never saw it: alone, and with the rules."""
+    from bot.answers.combine import decide
+    from bot.answers.training import bundled_rows, train
+
+    everything = bundled_rows()
+    for name in names:
+        held = [r for r in everything if r.origin_file == name]
+        rest = [r for r in everything if r.origin_file != name]
+        trained = train(rest, version=f"without-{name}").model
+        print(f"{name}: {len(held)} messages, model trained on the {len(rest)} others\n")
+        for label, rules_on in (("model alone (first run for the model: it never saw this set)", False),
+                                ("model + rules (upper bound: the rules were tuned on this set)", True)):
+            verdicts = []
+            for row in held:
+                found = MATCHER.match(row.text)
+                verdicts.append(decide(
+                    trained.scores(row.text), rule_intent=found.intent if rules_on else None,
+                    rule_confidence=found.confidence, rule_urgent=rules_on and is_urgent(row.text),
+                    known_intents=MATCHER.kb.intents, answer_threshold=trained.answer_threshold,
+                    urgent_threshold=trained.urgent_threshold, strong_rule_accuracy=trained.strong_rule_accuracy))
+            print(label)
+            print_quality(held, verdicts)
+            print()
+
+
+def print_quality(rows, verdicts) -> None:
+    from bot.answers.training import quality, quality_table
+    print("\n".join(quality_table(quality(rows, verdicts))))
+
+
+def model_report(texts: list[str], count: int) -> None:
+    """Cross-validated figures of the model trained on every bundled set, then speed, training time and memory."""
+    from bot.answers import versions
+    from bot.answers.responder import Responder, reply_values
+    from bot.answers.training import bundled_rows, format_report, train
+    from bot.config import Settings
+
+    rows = bundled_rows()
+    trained = train(rows, version="benchmark")
+    print(format_report(trained.metrics))
+    print()
+    work = Path(tempfile.mkdtemp(prefix="groupbot-model-"))
+    try:
+        data_dir = work / "var"
+        versions.save_version(data_dir, trained.model, trained.metrics)
+        versions.make_current(data_dir, trained.model.version)
+        settings = Settings.from_env({"DATA_DIR": str(data_dir)}, env_file=None)
+        responder = Responder(MATCHER.kb, reply_values(settings), models=versions.ModelSlot(data_dir))
+        batch = [f"{texts[i % len(texts)]} {i}" for i in range(count)]
+        for label, work_on in (("model.scores()", trained.model.scores), ("Responder.answer() with the model",
+                                                                            responder.answer)):
+            started = time.process_time()
+            for text in batch:
+                work_on(text)
+            elapsed = time.process_time() - started
+            print(f"{label:<44}{count / elapsed:>10,.0f} msgs/s  ({count:,} messages, {elapsed:.2f} s CPU, one core)")
+        print()
+        training_time(rows)
+        print()
+        serve_memory(work / "rules-only", work, with_model=False)
+        serve_memory(data_dir, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def training_time(rows) -> None:
+    """Train on 5,000 examples: the bundled messages resampled, each with a noise word, so none repeats."""
+    from bot.answers.training import Row, train
+    rng = random.Random(0)
+    words = [w for r in rows for w in r.text.split()]
+    sample = [rng.choice(rows) for _ in range(5000)]
+    noisy = [Row(f"{r.text} {rng.choice(words)}", r.intent, r.urgent, r.language) for r in sample]
+    started = time.perf_counter()
+    trained = train(noisy, version="5000")
+    wall = time.perf_counter() - started
+    print(f"training on 5,000 examples (the bundled messages resampled with noise words): {wall:.1f} s wall, "
+          f"{trained.metrics['classifier']['features']:,} features, with 5-fold cross-validation, calibration and "
+          f"the final fit")
+
+
+def serve_memory(data_dir: Path, work: Path, *, with_model: bool = True) -> None:
+    """Resident memory of `groupbot serve` (web process and worker) once both have answered a message, with the
+    model loaded (or without one, for comparison)."""
+    import requests
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("META_", "BLOG_", "DATABASE_", "DRY_RUN"))}
+    env.update(DATA_DIR=str(data_dir), MODEL_TRAINING="0", LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1")
+    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", "0"], cwd=work, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        url = login = None
+        for line in process.stdout:
+            if "admin login:" in line:
+                login = line.split("admin login:")[1].split("(")[0].strip().split(" / ")
+            if "serving on" in line:
+                url = line.split("serving on ")[1].split()[0]
+            if url and login:
+                break
+        subprocess.run([sys.executable, "-m", "bot.cli", "simulate", "message", "grin card x matrimonio",
+                        "--url", url], cwd=work, env=env, capture_output=True, check=True)
+        session = requests.Session()
+        token = _csrf(session.get(f"{url}/admin/login").text)
+        session.post(f"{url}/admin/login", data={"email": login[0], "password": login[1], "csrf_token": token})
+        token = _csrf(session.get(f"{url}/admin/faq").text)
+        page = session.post(f"{url}/admin/faq", data={"message": "sitizenship test how hard", "csrf_token": token})
+        intent = re.search(r"<dt>Intent</dt><dd>([^<]*)</dd>", page.text).group(1)
+        assert intent.startswith("Citizenship") == with_model, f"the Try box said {intent!r}"
+        time.sleep(2)  # the worker's pass
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        web, worker = _rss(process.pid), sum(_rss(int(c)) for c in children)
+        label = "with the model loaded" if with_model else "without a model (rules only)"
+        print(f"groupbot serve {label}: web process {web / 1024:.0f} MB, worker {worker / 1024:.0f} MB "
+              f"resident (VmRSS), {(web + worker) / 1024:.0f} MB together")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def _csrf(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def _rss(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def compare() -> None:
+    """Cross-validated accuracy and log loss of each candidate classifier on the bundled messages."""
+    import numpy as np
+
+    from bot.answers.model import features
+    from bot.answers.training import bundled_rows, fit_temperature, out_of_fold, _softmax
+
+    rows = bundled_rows()
+    docs = [features(r.text) for r in rows]
+    print(f"{'classifier':<22}{'accuracy':>10}{'log loss':>10}{'seconds':>9}")
+    for candidate in (("logistic", 5.0), ("logistic", 20.0), ("logistic", 50.0), ("logistic", 100.0),
+                      ("svm", 0.3), ("svm", 1.0), ("svm", 2.0), ("svm", 4.0)):
+        started = time.perf_counter()
+        classes, labels, scores, _ = out_of_fold(rows, docs, candidate)
+        truth = np.array([classes.index(label) for label in labels])
+        probabilities = _softmax(scores, fit_temperature(scores, truth))
+        accuracy = float(np.mean(probabilities.argmax(axis=1) == truth))
+        loss = float(-np.mean(np.log(probabilities[np.arange(len(truth)), truth])))
+        print(f"{candidate[0] + ' C=' + str(candidate[1]):<22}{accuracy:>10.3f}{loss:>10.3f}"
+              f"{time.perf_counter() - started:>9.1f}")
+
+
+MATCHER = FaqMatcher(load_knowledge_base())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", choices=sorted(SETS), default="all", dest="which")
     parser.add_argument("--data", type=Path, help="a labelled .jsonl file instead of --set")
     parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--no-model", action="store_true", help="the rules only")
+    parser.add_argument("--compare", action="store_true", help="cross-validate the candidate classifiers")
     args = parser.parse_args()
+    if args.compare:
+        compare()
+        return
     paths = [args.data] if args.data else [DATA / name for name in SETS[args.which]]
     matcher = FaqMatcher(load_knowledge_base())
     texts: list[str] = []
@@ -123,6 +304,11 @@ def main() -> None:
         print()
         texts.extend(row["text"] for row in rows)
     speed(matcher, texts, args.messages)
+    if not args.no_model:
+        print()
+        if not args.data:
+            model_sets([path.name for path in paths])
+        model_report(texts, args.messages)
 
 
 def read_rows(path: Path) -> list[dict]:

@@ -77,6 +77,7 @@ class Settings:
     sqlite_synchronous: str = "FULL"
     backup_passphrase: str = field(default="", repr=False)
     human_takeover_hours: int = 24
+    model_training: bool = True
 
     @classmethod
     def from_env(
@@ -227,6 +228,7 @@ def _build(env: _Reader) -> Settings:
         sqlite_synchronous=_choice(env, "SQLITE_SYNCHRONOUS", ("FULL", "NORMAL"), "FULL"),
         backup_passphrase=env.str("GROUPBOT_BACKUP_PASSPHRASE"),
         human_takeover_hours=env.int("HUMAN_TAKEOVER_HOURS", 24, minimum=0),
+        model_training=env.bool("MODEL_TRAINING", default=True),
     )
 
 

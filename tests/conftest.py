@@ -90,6 +90,8 @@ def _base_env(data_dir: Path, **extra: str) -> dict[str, str]:
         META_PAGE_ID=PAGE_ID,
         LOG_LEVEL="INFO",
         PYTHONUNBUFFERED="1",
+        # A worker training the answer model would load every server test's CPU; tests of training turn it on.
+        MODEL_TRAINING="0",
     )
     env.update(extra)
     return guard.guard_env(env)

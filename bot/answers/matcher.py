@@ -58,15 +58,18 @@ class FaqMatcher:
         vocabulary = self._strong.words | self._weak.words | cue_words()
         self._vocabulary = Vocabulary(vocabulary, known=ENGLISH | SPANISH)
 
-    def match(self, text: str) -> FaqMatch:
-        """The intent for a message, or intent None when no reply should be given; never raises."""
+    def match(self, text: str, *, urgent: bool | None = None) -> FaqMatch:
+        """The intent for a message, or intent None when no reply should be given; never raises.
+
+        `urgent` is `guard.is_urgent(text)` when the caller has it already (it is the slowest check).
+        """
         if not isinstance(text, str):
             text = str(text)
         message = normalize(text)
         tokens, corrected = self._canonical(message.tokens)
         message = replace(message, tokens=tokens)
         language = detect_language(text)
-        if URGENT_INTENT in self.kb.intents and guard.is_urgent(text):
+        if URGENT_INTENT in self.kb.intents and (guard.is_urgent(text) if urgent is None else urgent):
             return FaqMatch(URGENT_INTENT, 0.95, language)
         signals = read_signals(message)
         candidates = self._candidates(message, corrected, signals)

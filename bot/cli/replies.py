@@ -54,13 +54,17 @@ def register(commands) -> None:
 
 def cmd_answer(settings: Settings, args: argparse.Namespace) -> int:
     """Print the verdict and reply for each message."""
-    responder = _responder(settings)
-    messages = [args.text] if args.text is not None else [line.rstrip("\r\n") for line in sys.stdin]
-    for text in messages:
-        if args.text is None and not text.strip():
-            continue  # a blank line is no message
-        answer = responder.answer(text)
-        print(json.dumps(answer.as_json(), ensure_ascii=False) if args.json else _answer_text(answer, args.text))
+    store = open_store(settings)  # the admins' corrections count here as in the worker
+    try:
+        responder = _responder(settings, store)
+        messages = [args.text] if args.text is not None else [line.rstrip("\r\n") for line in sys.stdin]
+        for text in messages:
+            if args.text is None and not text.strip():
+                continue  # a blank line is no message
+            answer = responder.answer(text)
+            print(json.dumps(answer.as_json(), ensure_ascii=False) if args.json else _answer_text(answer, args.text))
+    finally:
+        store.close()
     return 0
 
 
@@ -178,9 +182,9 @@ def _disclaimers(settings: Settings) -> dict[str, str]:
     return _responder(settings).disclaimers()
 
 
-def _responder(settings: Settings) -> Responder:
+def _responder(settings: Settings, store=None) -> Responder:
     try:
-        return Responder.from_settings(settings)
+        return Responder.from_settings(settings, store)
     except FaqFileError as exc:
         raise CommandFailed(str(exc)) from None
 

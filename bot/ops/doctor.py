@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+from bot.answers import versions
 from bot.blog.feed import FeedResult, fetch_feed
 from bot.blog.outgoing import guarded_session
 from bot.blog.push import callback_url
@@ -39,7 +40,8 @@ def examine(settings: Settings, store: Store, graph, *,
             fetch: Callable[..., FeedResult] = fetch_feed, now: float | None = None) -> list[Finding]:
     """Every check, in the order they are printed; Meta is not called in dry-run."""
     now = time.time() if now is None else now
-    return [_database(settings, store), *_clock(store), _faq(settings), *_feed(settings, store, fetch),
+    return [_database(settings, store), *_clock(store), _faq(settings), _answer_model(settings),
+            *_feed(settings, store, fetch),
             *_sending(settings, store, now), *_email(settings, store), *_meta(settings, graph),
             *_websub(settings, store)]
 
@@ -55,6 +57,17 @@ def _faq(settings: Settings) -> Finding:
     auto = f"; sent without approval: {', '.join(sorted(settings.auto_approve_intents))}" \
         if settings.auto_approve_intents else ""
     return Finding("ok", "faq", f"{where}: {len(kb.intents)} intents{auto}")
+
+
+def _answer_model(settings: Settings) -> Finding:
+    line = versions.status_line(settings.data_dir)
+    if versions.kept_aside(settings.data_dir):
+        return Finding("note", "answer model", line,
+                       "the model in use stays; see that version's metrics.json, and `groupbot train` once the "
+                       "labels are fixed")
+    if (versions.last_train(settings.data_dir) or {}).get("outcome") == "failed":
+        return Finding("problem", "answer model", line, "run `groupbot train` to see the error")
+    return Finding("ok" if versions.current_version(settings.data_dir) else "note", "answer model", line)
 
 
 def _email(settings: Settings, store: Store) -> list[Finding]:

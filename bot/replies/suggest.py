@@ -157,10 +157,10 @@ class Suggester:
     (and the admins are told once)."""
 
     def __init__(self, settings: Settings, store: Store,
-                 load: Callable[[Settings], Responder] = Responder.from_settings) -> None:
+                 load: Callable[[Settings], Responder] | None = None) -> None:
         self.settings = settings
         self.store = store
-        self._load = load
+        self._load = load or (lambda settings: Responder.from_settings(settings, store))
         self._responder: Responder | None = None
         self._retry_at = 0.0
         self._told = False

@@ -8,6 +8,8 @@ the flows together. What it builds, in the order a worker pass runs the jobs:
     admin-email       wakes the mailer's thread                    (bot.notify)
     reply-deadlines   suggestions past Meta's window -> expired    (bot.replies)
     retention         member text past RETENTION_DAYS -> blanked   (bot.ops)
+    answer-model      retrains the answer model in a thread: first  (bot.answers)
+                        start, daily, every 20 learned examples
     feed, outbox,     the dispatcher: blog -> Page posts, and every (bot.blog, bot.outbox, bot.meta)
     websub, page-       outbox job -> Meta, while it holds the lease
     subscription
@@ -22,6 +24,7 @@ from typing import Callable
 
 import requests
 
+from bot.answers.retrain import ModelTrainer
 from bot.blog.feed import FEED_TIMEOUT_SECONDS
 from bot.blog.page_posts import PAGE_POST_KIND, PagePostHandler
 from bot.config import Settings
@@ -42,6 +45,7 @@ log = logging.getLogger(__name__)
 
 DEADLINE_CHECK_SECONDS = 60.0
 RETENTION_CHECK_SECONDS = 86400.0
+MODEL_CHECK_SECONDS = 60.0
 
 
 def outbox_handlers(store: Store, *, clock: Callable[[], float] = time.time) -> dict[str, JobHandler]:
@@ -64,6 +68,7 @@ class Runtime:
     suggester: Suggester
     mailer: AdminMailer
     email_alerts: EmailAlerts
+    trainer: ModelTrainer | None = None
     jobs: list[Job] = field(default_factory=list)
     worker: Worker | None = None
 
@@ -94,7 +99,8 @@ def assemble(settings: Settings, store: Store, *, graph=None, session: requests.
                             feed_timeout=feed_timeout, sleep=sleep)
     suggester = Suggester(settings, store)
     mailer = AdminMailer(settings, store, clock=clock)
-    runtime = Runtime(settings, store, dispatcher, suggester, mailer, EmailAlerts(settings, store, clock=clock))
+    runtime = Runtime(settings, store, dispatcher, suggester, mailer, EmailAlerts(settings, store, clock=clock),
+                      trainer=ModelTrainer(settings.data_dir, store, enabled=settings.model_training))
 
     def purge(now: float) -> bool:
         if current_jump(store) is None:  # after an unconfirmed clock jump, blanking text could not be undone
@@ -112,6 +118,7 @@ def assemble(settings: Settings, store: Store, *, graph=None, session: requests.
         Job("admin-email", mailer.run),
         Job("reply-deadlines", expire, every=DEADLINE_CHECK_SECONDS),
         Job("retention", purge, every=RETENTION_CHECK_SECONDS),
+        Job("answer-model", runtime.trainer.run, every=MODEL_CHECK_SECONDS),
         *dispatcher.jobs(),
     ]
     runtime.worker = Worker(runtime.jobs, clock=clock, monotonic=monotonic,

@@ -8,6 +8,9 @@ from bot.store.base import Repository
 
 DECISIONS = ("approved", "edited", "relabelled")
 _COLUMNS = "id, question_id, text, language, suggested, intent, decision, decided_by, decided_at"
+# The answer engine asks these before each message it judges (are there corrections it has not read?).
+LATEST_ID_SQL = "SELECT coalesce(max(id), 0) FROM learned_examples"
+AFTER_SQL = f"SELECT {_COLUMNS} FROM learned_examples WHERE id > ? ORDER BY id"
 
 # The auto-approve gate, per suggestion: the decisions on one intent's suggestions since a time, by kind.
 # A relabel back to the suggested intent undoes an earlier relabel: it counts neither way.
@@ -55,8 +58,7 @@ class LearnedExamples(Repository):
 
     def after(self, example_id: int = 0) -> list[LearnedExample]:
         """The examples kept after `example_id`, oldest first (all of them for 0)."""
-        rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM learned_examples WHERE id > ? ORDER BY id", (example_id,)).fetchall()
+        rows = self.conn.execute(AFTER_SQL, (example_id,)).fetchall()
         return [LearnedExample(*row) for row in rows]
 
     def decided_since(self, since: float) -> list[LearnedExample]:
@@ -93,4 +95,4 @@ class LearnedExamples(Repository):
 
     def latest_id(self) -> int:
         """The id of the newest example, or 0 when there is none."""
-        return int(self.conn.execute("SELECT coalesce(max(id), 0) FROM learned_examples").fetchone()[0])
+        return int(self.conn.execute(LATEST_ID_SQL).fetchone()[0])

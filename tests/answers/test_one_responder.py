@@ -19,6 +19,7 @@ import pytest
 
 from bot.accounts.admins import add_admin
 from bot.answers.loading import load_knowledge_base
+from bot.answers.retrain import retrain
 from bot.config import Settings
 from bot.intake.deliveries import process_deliveries
 from bot.replies.suggest import Suggester
@@ -47,15 +48,31 @@ def labelled_texts() -> list[str]:
     return list(texts)
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory) -> dict[str, str]:
-    data_dir = tmp_path_factory.mktemp("one-responder")
+def _env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("META_", "BLOG_", "DATABASE_", "DRY_RUN"))}
     env.update(DATA_DIR=str(data_dir), META_APP_SECRET="test-app-secret", META_VERIFY_TOKEN="test-verify-token",
-               META_PAGE_ID=PAGE_ID, AUTO_APPROVE_INTENTS="contact", LOG_LEVEL="WARNING",
+               META_PAGE_ID=PAGE_ID, AUTO_APPROVE_INTENTS="contact", LOG_LEVEL="WARNING", MODEL_TRAINING="0",
                # The worker's auto-approve gate passes every contact message, as `answer` shows them.
                AUTO_APPROVE_MIN_CONFIDENCE="0")
     return env
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory) -> dict[str, str]:
+    return _env(tmp_path_factory.mktemp("one-responder"))
+
+
+@pytest.fixture(scope="module")
+def model_env(tmp_path_factory) -> dict[str, str]:
+    """A data folder whose answer model was trained on the bundled messages."""
+    data_dir = tmp_path_factory.mktemp("one-responder-model")
+    store = Store(data_dir / "groupbot.db")
+    store.migrate(time.time())
+    try:
+        retrain(data_dir, store)
+    finally:
+        store.close()
+    return _env(data_dir)
 
 
 def verdict(intent, language, urgent, pii, reply) -> tuple:
@@ -140,4 +157,19 @@ def test_the_worker_the_command_line_and_the_try_box_agree_on_every_labelled_mes
     assert len(texts) > 800
     for text, worker, cli, dashboard in zip(texts, by_worker, by_cli, by_dashboard, strict=True):
         assert worker == cli == dashboard, text
+    assert by_dashboard[-1][2] is True
+
+
+def test_with_a_trained_model_they_still_agree(model_env):
+    # Every fourth labelled message (the model and the rules disagree on some), and phrasings only the model knows.
+    texts = [*labelled_texts()[::4], "sitizenship test how hard", "grin card x matrimonio", BOND]
+    settings = Settings.from_env(model_env, env_file=None)
+
+    by_worker = worker_verdicts(settings, texts)
+    by_cli = cli_verdicts(model_env, texts)
+    by_dashboard = dashboard_verdicts(settings, texts)
+
+    for text, worker, cli, dashboard in zip(texts, by_worker, by_cli, by_dashboard, strict=True):
+        assert worker == cli == dashboard, text
+    assert by_worker[-3][0] == "citizenship" and by_worker[-2][0] == "green_card"
     assert by_dashboard[-1][2] is True

@@ -54,6 +54,9 @@ def statements() -> dict[str, tuple[str, tuple | dict]]:
         "due e-mails": (emails.DUE_SQL, (NOW, 20)),
         "any e-mail due": (emails.HAS_DUE_SQL, (NOW,)),
         "an alert queued lately": (emails.QUEUED_SINCE_SQL, ("subject", NOW)),
+        # The answer engine, before each message: the admins' newest corrections.
+        "the newest learned example": (examples.LATEST_ID_SQL, ()),
+        "learned examples not yet read": (examples.AFTER_SQL, (QUESTIONS - 5,)),
         # The dashboard's lists, and the Health page's failed jobs.
         "queue counts": (dashboard.QUEUE_COUNTS_SQL, ()),
         "the banner on every page": (dashboard.STAFF_NOTICES_SQL, {"pause": "sending_paused", "hold": "held"}),

@@ -12,6 +12,7 @@ from flask import flash, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext, ngettext
 
+from bot.answers import versions
 from bot.config import DEMO_FEED
 from bot.notify.admin_email import email_configured
 from bot.ops.clock import confirm_clock, current_jump
@@ -37,7 +38,7 @@ def health():
     pause = current_pause(store)
     return render_template(
         "admin/health.html", settings=settings, checks=stored_checks(store), pause=pause, now=now,
-        clock_jump=current_jump(store),
+        clock_jump=current_jump(store), model=versions.status(settings.data_dir),
         pause_lifts=bool(pause) and pause.token_fingerprint != token_fingerprint(settings.page_token),
         held_until=held_until(store, now), counts=store.jobs.counts(), feed_name=_feed_name(settings.blog_feed_url),
         feed=store.blog.feed_state(settings.blog_feed_url) if settings.blog_feed_url else None,
