@@ -263,7 +263,7 @@ def compare() -> None:
     import numpy as np
 
     from bot.answers.model import features
-    from bot.answers.training import bundled_rows, fit_temperature, out_of_fold, _softmax
+    from bot.answers.training import _softmax, bundled_rows, fit_temperature, out_of_fold
 
     rows = bundled_rows()
     docs = [features(r.text) for r in rows]

@@ -18,8 +18,14 @@ from bot.cli.common import CommandFailed, add_command, open_store
 from bot.config import Settings
 from bot.replies.moderation import hide_comment
 from bot.replies.relabel import relabel_question
-from bot.replies.review import (answer_by_hand, approve_question, list_replies, reject_question, retry_question,
-                                takeover_dict)
+from bot.replies.review import (
+    answer_by_hand,
+    approve_question,
+    list_replies,
+    reject_question,
+    retry_question,
+    takeover_dict,
+)
 from bot.store.base import iso
 
 ACTOR = "cli"

@@ -25,8 +25,8 @@ from bot.config import Settings
 from bot.runtime.assemble import assemble
 from bot.store import Store
 from tests.support.groupbot import run_cli, wait_for
-from webhooks import create_app
 from tests.support.payloads import message
+from webhooks import create_app
 
 # Phrasings the trigger lists do not hold; the model learned them from their neighbours.
 UNSEEN = {"sitizenship test how hard": "citizenship", "grin card x matrimonio": "green_card"}
