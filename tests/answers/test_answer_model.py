@@ -84,7 +84,7 @@ def test_train_prints_cross_validated_figures_and_makes_a_current_version(workdi
     for row in ("language en", "language es", "all", "urgent_detention", "none"):
         assert row in out
     assert "reliability of answers given" in out and "mean conf" in out
-    assert "messages_test.jsonl is absent" in out
+    assert "test split (800 messages): accuracy" in out, "the bundled test split is scored on every train"
     version = versions.current_version(workdir / "var")
     folder = workdir / "var" / "models" / version
     assert (folder / "model.npz").is_file()
@@ -104,7 +104,7 @@ def test_train_json_gives_every_figure(workdir, base_env, trained):
     cv = outcome["metrics"]["cross_validation"]
     assert set(cv["languages"]) >= {"en", "es"}
     assert {"precision", "recall", "no_reply_answered", "urgent_recall", "false_alarms"} <= set(cv["all"])
-    assert outcome["metrics"]["test"] is None
+    assert outcome["metrics"]["test"]["messages"] == 800 and 0 <= outcome["metrics"]["test"]["precision"] <= 1
     assert outcome["outcome"] == "used" and versions.current_version(workdir / "var") == outcome["version"]
 
 
