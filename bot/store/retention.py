@@ -12,6 +12,23 @@ REPLY_JOB_KINDS = ("private_reply", "comment_reply", "messenger_reply")
 # deliveries arriving meanwhile are committed between steps.
 RECLAIM_PAGES_PER_STEP = 2000
 
+# The purge's statements. Each one's condition is that of a partial index (migration 0012), so a purge reads the
+# rows still holding member text, never the ones blanked on earlier days.
+PURGE_QUESTIONS_SQL = (
+    "UPDATE questions SET text = '', author_name = '', staff_reply = CASE WHEN staff_reply IS NULL"
+    " THEN NULL ELSE '' END, mentions = '[]', purged_at = ? WHERE created_at < ? AND purged_at IS NULL")
+PURGE_REPLIES_SQL = (
+    "UPDATE replies SET text = '' WHERE created_at < ? AND text != ''"
+    " AND status NOT IN ('pending', 'approved', 'sending')")
+PURGE_DELIVERIES_SQL = (
+    "UPDATE deliveries SET body = x'' WHERE received_at < ? AND status != 'new' AND length(body) > 0")
+PURGE_JOBS_SQL = (
+    "UPDATE outbox_jobs SET payload = json_remove(payload, '$.text') WHERE created_at < ?"
+    " AND kind IN (" + ", ".join(f"'{kind}'" for kind in REPLY_JOB_KINDS) + ")"
+    " AND status IN ('sent', 'failed', 'dead') AND json_extract(payload, '$.text') IS NOT NULL")
+PURGE_TAKEOVERS_SQL = "DELETE FROM human_takeovers WHERE until < ?"
+PURGE_EMAILS_SQL = "UPDATE admin_emails SET body = '' WHERE created_at < ? AND status != 'pending' AND body != ''"
+
 
 @dataclass(frozen=True)
 class Purged:
@@ -30,27 +47,14 @@ class Retention(Repository):
     def purge_member_text(self, before: float, now: float) -> Purged:
         """Blank member text older than `before`: question text and name, finished replies, raw bodies,
         finished reply jobs' payload text, sent alert bodies. Intents and statuses stay."""
-        kinds = ",".join("?" * len(REPLY_JOB_KINDS))
         with self._store.writing() as conn:
-            questions = conn.execute(
-                "UPDATE questions SET text = '', author_name = '', staff_reply = CASE WHEN staff_reply IS NULL"
-                " THEN NULL ELSE '' END, mentions = '[]', purged_at = ? WHERE created_at < ?"
-                " AND purged_at IS NULL", (now, before)).rowcount
-            replies = conn.execute(
-                "UPDATE replies SET text = '' WHERE created_at < ? AND text != ''"
-                " AND status NOT IN ('pending', 'approved', 'sending')", (before,)).rowcount
-            deliveries = conn.execute(
-                "UPDATE deliveries SET body = x'' WHERE received_at < ? AND status != 'new' AND length(body) > 0",
-                (before,)).rowcount
-            jobs = conn.execute(
-                f"UPDATE outbox_jobs SET payload = json_remove(payload, '$.text') WHERE created_at < ?"
-                f" AND kind IN ({kinds}) AND status IN ('sent', 'failed', 'dead')"
-                f" AND json_extract(payload, '$.text') IS NOT NULL", (before, *REPLY_JOB_KINDS)).rowcount
+            questions = conn.execute(PURGE_QUESTIONS_SQL, (now, before)).rowcount
+            replies = conn.execute(PURGE_REPLIES_SQL, (before,)).rowcount
+            deliveries = conn.execute(PURGE_DELIVERIES_SQL, (before,)).rowcount
+            jobs = conn.execute(PURGE_JOBS_SQL, (before,)).rowcount
             # Who talked to a member, and when, is member data too once its window is long over.
-            conn.execute("DELETE FROM human_takeovers WHERE until < ?", (before,))
-            emails = conn.execute(
-                "UPDATE admin_emails SET body = '' WHERE created_at < ? AND status != 'pending' AND body != ''",
-                (before,)).rowcount
+            conn.execute(PURGE_TAKEOVERS_SQL, (before,))
+            emails = conn.execute(PURGE_EMAILS_SQL, (before,)).rowcount
         return Purged(questions, replies, deliveries, jobs, emails)
 
     def reclaim_space(self) -> int:

@@ -17,7 +17,8 @@ import time
 
 import pytest
 
-from bot.store import Store, audit, blog, dashboard, emails, examples, intake, outbox, questions, replies, takeovers
+from bot.store import (Store, audit, blog, dashboard, emails, examples, intake, outbox, questions, replies,
+                       retention, takeovers)
 from bot.store.intake import NewQuestion
 from bot.store.questions import Classification
 from bot.store.replies import NewReply
@@ -65,6 +66,13 @@ def statements() -> dict[str, tuple[str, tuple | dict]]:
         "failed jobs": (outbox.FAILED_SQL, (10,)),
         "decisions per intent (FAQ page)": (examples.DECISIONS_SINCE_SQL, (NOW - 90 * 86400,)),
         "labels per intent (FAQ page)": (examples.LABELS_SINCE_SQL, (NOW - 90 * 86400,)),
+        # The daily retention purge: only rows still holding member text.
+        "purging questions": (retention.PURGE_QUESTIONS_SQL, (NOW, NOW)),
+        "purging replies": (retention.PURGE_REPLIES_SQL, (NOW,)),
+        "purging raw deliveries": (retention.PURGE_DELIVERIES_SQL, (NOW,)),
+        "purging reply jobs": (retention.PURGE_JOBS_SQL, (NOW,)),
+        "purging old takeovers": (retention.PURGE_TAKEOVERS_SQL, (NOW,)),
+        "purging alert bodies": (retention.PURGE_EMAILS_SQL, (NOW,)),
         # The command line's lists.
         "groupbot list questions": (questions.TRIAGED_SQL, (50,)),
         "groupbot list replies": (replies.triaged_sql(False), (50,)),
