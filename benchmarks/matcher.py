@@ -7,21 +7,29 @@ urgency checks timed alongside, as the pipeline runs them).
 
 With `--model` (the default) it also measures the learned model (`bot/answers/training.py`):
 
-- each held-out set on its own, scored by a model trained WITHOUT that set: the model alone
-  (a first-run figure for the model: it never saw these messages), and the model with the
-  rules (an upper bound: the rules were tuned on every bundled set);
-- the cross-validated figures and reliability table of a model trained on all of them
-  (development figures);
+- the test split (`messages_test.jsonl`), scored by the whole responder (rules + model, no
+  learned examples) with a model trained on every other bundled set, as `groupbot train`
+  trains it: per language and intent, urgency, the reliability table and the kinds of
+  mistakes. The test split was first scored on 2026-12-06 (figures in docs/performance.md);
+  a later run is no longer a held-out figure once anything was changed in view of it;
+- each of eval and fresh on its own, scored by a model trained WITHOUT that set: the model
+  alone (a development figure: the model never trained on it, but its classifier and
+  thresholds were chosen by cross-validation over it), and the model with the rules (an
+  upper bound: the rules were tuned on these sets);
+- the cross-validated figures and reliability table of a model trained on every bundled set
+  but the test split (development figures);
 - messages per second through the whole responder (rules, model, guard) on one core;
 - the time to train on 5,000 examples (the bundled messages resampled with noise words);
 - the resident memory of `groupbot serve`'s two processes with the model loaded.
 
-    python benchmarks/matcher.py [--set fresh|eval|all] [--data FILE.jsonl] [--messages 10000]
-                                 [--no-model] [--compare]
+    python benchmarks/matcher.py [--set fresh|eval|test|all] [--data FILE.jsonl] [--messages 10000]
+                                 [--no-model] [--compare] [--errors]
 
 `--compare` cross-validates the candidate classifiers that `training.CLASSIFIER` was chosen from.
-`eval` is the held-out set; `fresh` was written later, before the matcher was tuned to it,
-and is the closer estimate for messages nobody has seen; `all` prints both (the default).
+`eval` is the held-out set; `fresh` was written later, before the matcher was tuned to it;
+`test` (800 messages) was written to the labelling guide before the model existed and is never
+trained on; `all` prints all three (the default). `--errors` also lists each message of the
+test split the responder got wrong.
 """
 
 from __future__ import annotations
@@ -46,8 +54,11 @@ from bot.answers.matcher import FaqMatcher
 
 NO_REPLY = "(no reply)"
 DATA = Path(__file__).resolve().parent.parent / "bot" / "answers" / "data"
-SETS = {"eval": ["messages_eval.jsonl"], "fresh": ["messages_fresh.jsonl"]}
-SETS["all"] = SETS["fresh"] + SETS["eval"]
+TEST_FILE = "messages_test.jsonl"  # never trained on (bot.answers.training.TEST_FILE)
+SETS = {"eval": ["messages_eval.jsonl"], "fresh": ["messages_fresh.jsonl"], "test": [TEST_FILE]}
+SETS["all"] = SETS["fresh"] + SETS["eval"] + SETS["test"]
+TEST_NOTE = ("the test split was first scored on 2026-12-06 (figures in docs/performance.md); a later run is no "
+             "longer a held-out figure once anything was changed in view of it")
 
 
 class Tally:
@@ -139,7 +150,8 @@ def model_sets(names: list[str]) -> None:
         rest = [r for r in everything if r.origin_file != name]
         trained = train(rest, version=f"without-{name}").model
         print(f"{name}: {len(held)} messages, model trained on the {len(rest)} others\n")
-        for label, rules_on in (("model alone (first run for the model: it never saw this set)", False),
+        for label, rules_on in (("model alone (a development figure: the model never trained on this set, but its "
+                                 "classifier and thresholds were chosen by cross-validation over it)", False),
                                 ("model + rules (upper bound: the rules were tuned on this set)", True)):
             verdicts = []
             for row in held:
@@ -154,6 +166,77 @@ def model_sets(names: list[str]) -> None:
             print()
 
 
+def test_split(*, list_errors: bool = False) -> None:
+    """The test split scored by the whole responder (rules + model, no learned examples), with a model trained on
+    every other bundled set as `groupbot train` trains it."""
+    from bot.answers import versions
+    from bot.answers.combine import Verdict
+    from bot.answers.responder import Responder, reply_values
+    from bot.answers.training import bundled_rows, reliability, test_rows, train
+    from bot.config import Settings
+
+    rows = test_rows()
+    training = bundled_rows()
+    assert not {r.origin_file for r in training} & {TEST_FILE}, "the test split must never be trained on"
+    trained = train(training, test=rows, version="without-test")
+    print(f"{TEST_FILE}: {len(rows)} messages, scored by the responder (rules + model, no learned examples); the "
+          f"model was trained on the {len(training)} messages of the other bundled sets")
+    print(f"NOTE: {TEST_NOTE}\n")
+    work = Path(tempfile.mkdtemp(prefix="groupbot-test-split-"))
+    try:
+        versions.save_version(work, trained.model, trained.metrics)
+        versions.make_current(work, trained.model.version)
+        settings = Settings.from_env({"DATA_DIR": str(work)}, env_file=None)
+        responder = Responder(MATCHER.kb, reply_values(settings), models=versions.ModelSlot(work))
+        answers = [responder.answer(row.text) for row in rows]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    verdicts = [Verdict(a.intent, a.confidence, a.urgent, "responder") for a in answers]
+    print_quality(rows, verdicts)
+    right = sum(v.intent == r.intent for r, v in zip(rows, verdicts))
+    print(f"\naccuracy of the whole verdict (no reply included): {_ratio(right, len(rows))} ({right} of {len(rows)}); "
+          f"as `groupbot train` scores it: {trained.metrics['test']['accuracy']:.3f}")
+    print("\nreliability of the answers given on the test split")
+    print(f"{'confidence':<12}{'answers':>8}{'mean conf':>11}{'share right':>13}")
+    for line in reliability(rows, verdicts):
+        mean = "-" if line["mean_confidence"] is None else f"{line['mean_confidence']:.3f}"
+        share = "-" if line["accuracy"] is None else f"{line['accuracy']:.3f}"
+        print(f"{line['bin']:<12}{line['answers']:>8}{mean:>11}{share:>13}")
+    print()
+    mistakes(rows, verdicts, list_errors=list_errors)
+    print()
+
+
+def mistakes(rows, verdicts, *, list_errors: bool) -> None:
+    """The kinds of mistakes: no-reply messages answered (with which intent), questions missed, intents confused,
+    urgency missed and false alarms."""
+    kinds: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    wrong = []
+    for row, verdict in zip(rows, verdicts):
+        expected, got = row.intent or NO_REPLY, verdict.intent or NO_REPLY
+        if expected != got:
+            kind = ("no-reply message answered" if row.intent is None else
+                    "question left without a reply" if verdict.intent is None else "intent confused")
+            kinds[kind][f"{expected} -> {got}"] += 1
+            wrong.append((kind, row, verdict))
+        if row.urgent != verdict.urgent:
+            kind = "urgent message not flagged" if row.urgent else "false alarm (flagged urgent)"
+            kinds[kind][f"{expected} ({row.language})"] += 1
+            wrong.append((kind, row, verdict))
+    print("mistakes on the test split, by kind (expected -> given)")
+    for kind in ("no-reply message answered", "question left without a reply", "intent confused",
+                 "urgent message not flagged", "false alarm (flagged urgent)"):
+        pairs = kinds.get(kind, {})
+        print(f"  {kind}: {sum(pairs.values())}")
+        for pair, count in sorted(pairs.items(), key=lambda item: (-item[1], item[0])):
+            print(f"    {count:>3}  {pair}")
+    if list_errors:
+        print("\neach mistake (language, expected -> given, confidence: text)")
+        for kind, row, verdict in wrong:
+            print(f"  [{kind}] {row.language} {row.intent or NO_REPLY} -> {verdict.intent or NO_REPLY} "
+                  f"{verdict.confidence:.2f}: {row.text}")
+
+
 def print_quality(rows, verdicts) -> None:
     from bot.answers.training import quality, quality_table
     print("\n".join(quality_table(quality(rows, verdicts))))
@@ -163,11 +246,11 @@ def model_report(texts: list[str], count: int) -> None:
     """Cross-validated figures of the model trained on every bundled set, then speed, training time and memory."""
     from bot.answers import versions
     from bot.answers.responder import Responder, reply_values
-    from bot.answers.training import bundled_rows, format_report, train
+    from bot.answers.training import bundled_rows, format_report, test_rows, train
     from bot.config import Settings
 
     rows = bundled_rows()
-    trained = train(rows, version="benchmark")
+    trained = train(rows, test=test_rows(), version="benchmark")
     print(format_report(trained.metrics))
     print()
     work = Path(tempfile.mkdtemp(prefix="groupbot-model-"))
@@ -290,16 +373,21 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--no-model", action="store_true", help="the rules only")
     parser.add_argument("--compare", action="store_true", help="cross-validate the candidate classifiers")
+    parser.add_argument("--errors", action="store_true", help="list each message of the test split got wrong")
     args = parser.parse_args()
     if args.compare:
         compare()
         return
     paths = [args.data] if args.data else [DATA / name for name in SETS[args.which]]
     matcher = FaqMatcher(load_knowledge_base())
+    print(f"load average (1, 5, 15 min, {os.cpu_count()} CPUs): "
+          f"{' / '.join(f'{load:.2f}' for load in os.getloadavg())}\n")
     texts: list[str] = []
     for path in paths:
         rows = read_rows(path)
-        print(f"{path.name}: {len(rows)} labelled messages\n")
+        label = (f"rules only; {TEST_NOTE}" if path.name == TEST_FILE else
+                 "rules only; the rules were tuned on this set, so this is an upper bound")
+        print(f"{path.name}: {len(rows)} labelled messages ({label})\n")
         quality(matcher, rows)
         print()
         texts.extend(row["text"] for row in rows)
@@ -307,8 +395,12 @@ def main() -> None:
     if not args.no_model:
         print()
         if not args.data:
-            model_sets([path.name for path in paths])
+            names = [path.name for path in paths]
+            if TEST_FILE in names:
+                test_split(list_errors=args.errors)
+            model_sets([name for name in names if name != TEST_FILE])
         model_report(texts, args.messages)
+        print(f"\nload average at the end: {' / '.join(f'{load:.2f}' for load in os.getloadavg())}")
 
 
 def read_rows(path: Path) -> list[dict]:
