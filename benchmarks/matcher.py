@@ -20,7 +20,8 @@ With `--model` (the default) it also measures the learned model (`bot/answers/tr
   but the test split (development figures);
 - messages per second through the whole responder (rules, model, guard) on one core;
 - the time to train on 5,000 examples (the bundled messages resampled with noise words);
-- the resident memory of `groupbot serve`'s two processes with the model loaded.
+- the resident memory of `groupbot serve`'s two processes with the model loaded, and again after
+  its worker has retrained (in a child process); `--memory` measures only this.
 
     python benchmarks/matcher.py [--set fresh|eval|test|all] [--data FILE.jsonl] [--messages 10000]
                                  [--no-model] [--compare] [--errors]
@@ -44,6 +45,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -258,6 +260,9 @@ def model_report(texts: list[str], count: int) -> None:
         data_dir = work / "var"
         versions.save_version(data_dir, trained.model, trained.metrics)
         versions.make_current(data_dir, trained.model.version)
+        # Just trained: the worker's next train is due only after new examples (or a day).
+        versions.record_train(data_dir, {"version": trained.model.version, "at": time.time(), "outcome": "used",
+                                         "examples_seen": 0})
         settings = Settings.from_env({"DATA_DIR": str(data_dir)}, env_file=None)
         responder = Responder(MATCHER.kb, reply_values(settings), models=versions.ModelSlot(data_dir))
         batch = [f"{texts[i % len(texts)]} {i}" for i in range(count)]
@@ -273,6 +278,27 @@ def model_report(texts: list[str], count: int) -> None:
         print()
         serve_memory(work / "rules-only", work, with_model=False)
         serve_memory(data_dir, work)
+        serve_memory_around_a_retrain(_fresh_copy(data_dir, work / "retrain"), work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def memory_report() -> None:
+    """Resident memory of `groupbot serve` with a model trained on the bundled messages, around a retrain."""
+    from bot.answers import versions
+    from bot.answers.training import bundled_rows, train
+
+    trained = train(bundled_rows(), version=versions.new_version(time.time()))
+    work = Path(tempfile.mkdtemp(prefix="groupbot-model-"))
+    try:
+        data_dir = work / "var"
+        versions.save_version(data_dir, trained.model, trained.metrics)
+        versions.make_current(data_dir, trained.model.version)
+        versions.record_train(data_dir, {"version": trained.model.version, "at": time.time(), "outcome": "used",
+                                         "examples_seen": 0})
+        serve_memory(work / "rules-only", work, with_model=False)
+        serve_memory(data_dir, work)
+        serve_memory_around_a_retrain(_fresh_copy(data_dir, work / "retrain"), work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -295,39 +321,107 @@ def training_time(rows) -> None:
 def serve_memory(data_dir: Path, work: Path, *, with_model: bool = True) -> None:
     """Resident memory of `groupbot serve` (web process and worker) once both have answered a message, with the
     model loaded (or without one, for comparison)."""
-    import requests
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("META_", "BLOG_", "DATABASE_", "DRY_RUN"))}
-    env.update(DATA_DIR=str(data_dir), MODEL_TRAINING="0", LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1")
-    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", "0"], cwd=work, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process, url, login, env = _start_serve(data_dir, work, training=False)
     try:
-        url = login = None
-        for line in process.stdout:
-            if "admin login:" in line:
-                login = line.split("admin login:")[1].split("(")[0].strip().split(" / ")
-            if "serving on" in line:
-                url = line.split("serving on ")[1].split()[0]
-            if url and login:
-                break
-        subprocess.run([sys.executable, "-m", "bot.cli", "simulate", "message", "grin card x matrimonio",
-                        "--url", url], cwd=work, env=env, capture_output=True, check=True)
-        session = requests.Session()
-        token = _csrf(session.get(f"{url}/admin/login").text)
-        session.post(f"{url}/admin/login", data={"email": login[0], "password": login[1], "csrf_token": token})
-        token = _csrf(session.get(f"{url}/admin/faq").text)
-        page = session.post(f"{url}/admin/faq", data={"message": "sitizenship test how hard", "csrf_token": token})
-        intent = re.search(r"<dt>Intent</dt><dd>([^<]*)</dd>", page.text).group(1)
-        assert intent.startswith("Citizenship") == with_model, f"the Try box said {intent!r}"
-        time.sleep(2)  # the worker's pass
-        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
-        web, worker = _rss(process.pid), sum(_rss(int(c)) for c in children)
+        _answer_in_both(url, login, env, work, with_model=with_model)
+        web, worker = _serve_rss(process.pid)
         label = "with the model loaded" if with_model else "without a model (rules only)"
         print(f"groupbot serve {label}: web process {web / 1024:.0f} MB, worker {worker / 1024:.0f} MB "
               f"resident (VmRSS), {(web + worker) / 1024:.0f} MB together")
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
+
+
+def serve_memory_around_a_retrain(data_dir: Path, work: Path) -> None:
+    """Resident memory of `groupbot serve` with the model loaded, before and after its worker has retrained (after
+    enough new learned examples) and both processes answered with the new model."""
+    from bot.answers import versions
+    from bot.answers.retrain import RETRAIN_EXAMPLES
+    from bot.store import Store
+
+    process, url, login, env = _start_serve(data_dir, work, training=True)
+    try:
+        _answer_in_both(url, login, env, work, with_model=True)
+        before = _serve_rss(process.pid)
+        first = versions.current_version(data_dir)
+        store = Store(data_dir / "groupbot.db")
+        try:
+            for n in range(RETRAIN_EXAMPLES):
+                store.examples.add(question_id=None, text=f"pregunta de prueba numero {n}", language="es",
+                                   suggested="fees", intent="contact", decision="relabelled",
+                                   decided_by="benchmark@example-firm.test", now=time.time())
+        finally:
+            store.close()
+        started = time.monotonic()
+        while versions.current_version(data_dir) == first:
+            if time.monotonic() - started > 900:
+                raise RuntimeError("the worker did not retrain within 15 minutes")
+            time.sleep(1)
+        print(f"the worker retrained {time.monotonic() - started:.0f} s after the examples arrived "
+              f"(it checks once a minute)")
+        time.sleep(versions.CHECK_SECONDS + 1)  # both processes see the new `current`
+        _answer_in_both(url, login, env, work, with_model=True)
+        after = _serve_rss(process.pid)
+        worker_pid = _children(process.pid)[0]
+        maps = Path(f"/proc/{worker_pid}/maps").read_text()
+        for label, (web, worker) in (("before a retrain", before), ("after the worker retrained", after)):
+            print(f"groupbot serve with the model loaded, {label}: web process {web / 1024:.0f} MB, worker "
+                  f"{worker / 1024:.0f} MB resident (VmRSS), {(web + worker) / 1024:.0f} MB together")
+        print("scikit-learn or SciPy mapped in the worker:", "/sklearn/" in maps or "/scipy" in maps)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+
+
+def _fresh_copy(data_dir: Path, to: Path) -> Path:
+    """A new install with the same models: a fresh dry-run install prints its admin login."""
+    shutil.copytree(data_dir / "models", to / "models")
+    return to
+
+
+def _start_serve(data_dir: Path, work: Path, *, training: bool):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("META_", "BLOG_", "DATABASE_", "DRY_RUN"))}
+    env.update(DATA_DIR=str(data_dir), MODEL_TRAINING="1" if training else "0", LOG_LEVEL="WARNING",
+               PYTHONUNBUFFERED="1")
+    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", "0"], cwd=work, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = login = None
+    for line in process.stdout:
+        if "admin login:" in line:
+            login = line.split("admin login:")[1].split("(")[0].strip().split(" / ")
+        if "serving on" in line:
+            url = line.split("serving on ")[1].split()[0]
+        if url and login:
+            break
+    # Keep reading its output, so that a full pipe never stops it.
+    threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
+    return process, url, login, env
+
+
+def _answer_in_both(url: str, login: list[str], env: dict, work: Path, *, with_model: bool) -> None:
+    """The worker judges a member's message, and the web process answers the dashboard's Try box."""
+    import requests
+
+    subprocess.run([sys.executable, "-m", "bot.cli", "simulate", "message", "grin card x matrimonio",
+                    "--url", url], cwd=work, env=env, capture_output=True, check=True)
+    session = requests.Session()
+    token = _csrf(session.get(f"{url}/admin/login").text)
+    session.post(f"{url}/admin/login", data={"email": login[0], "password": login[1], "csrf_token": token})
+    token = _csrf(session.get(f"{url}/admin/faq").text)
+    page = session.post(f"{url}/admin/faq", data={"message": "sitizenship test how hard", "csrf_token": token})
+    intent = re.search(r"<dt>Intent</dt><dd>([^<]*)</dd>", page.text).group(1)
+    assert intent.startswith("Citizenship") == with_model, f"the Try box said {intent!r}"
+    time.sleep(2)  # the worker's pass
+
+
+def _children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _serve_rss(pid: int) -> tuple[int, int]:
+    """Resident kB of serve's web process and of its worker."""
+    return _rss(pid), sum(_rss(child) for child in _children(pid))
 
 
 def _csrf(page: str) -> str:
@@ -374,9 +468,13 @@ def main() -> None:
     parser.add_argument("--no-model", action="store_true", help="the rules only")
     parser.add_argument("--compare", action="store_true", help="cross-validate the candidate classifiers")
     parser.add_argument("--errors", action="store_true", help="list each message of the test split got wrong")
+    parser.add_argument("--memory", action="store_true", help="only the resident memory of `groupbot serve`")
     args = parser.parse_args()
     if args.compare:
         compare()
+        return
+    if args.memory:
+        memory_report()
         return
     paths = [args.data] if args.data else [DATA / name for name in SETS[args.which]]
     matcher = FaqMatcher(load_knowledge_base())

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from werkzeug.security import check_password_hash, generate_password_hash
-from zxcvbn import zxcvbn
 
 from bot.errors import Refused
 from bot.store import Store
@@ -109,6 +108,8 @@ def password_problem(password: str, email: str) -> str | None:
     if _letters_core(password) in COMMON_PASSWORDS or _predictable(lowered):
         return "too common or predictable: pick something others would not guess"
     hints = [email.lower(), local_part, *email.lower().split("@")[-1].split("."), "groupbot", "admin"]
+    # Imported here: its dictionaries take about 13 MB, which only a process that sets a password needs.
+    from zxcvbn import zxcvbn
     if zxcvbn(password[:ZXCVBN_MAX_CHARS], user_inputs=hints)["guesses_log10"] < MIN_GUESSES_LOG10:
         return "too easy to guess (a common pattern): try three or four unrelated words"
     return None

@@ -5,15 +5,22 @@ and makes it current unless it scores worse than the current model on the bundle
 split (when that split is present); then it is kept aside, and Health and `doctor` say so.
 The worker retrains at its first start when there is no usable model (the rules answer
 meanwhile), once a day, and when RETRAIN_EXAMPLES new learned examples have arrived. It
-trains in a thread beside its loop, so suggestions and sends never wait for it.
+trains in a child process (`groupbot train --json`) at a lower CPU priority, so suggestions and
+sends never wait for it and the worker never holds scikit-learn in memory; a failed or stuck
+train is retried an hour later.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
+from typing import Mapping, Sequence
 
 from bot.answers import versions
 from bot.answers.model import FORMAT_VERSION, IntentModel
@@ -23,6 +30,11 @@ log = logging.getLogger(__name__)
 RETRAIN_EXAMPLES = 20
 RETRAIN_SECONDS = 86400.0
 FAILED_RETRY_SECONDS = 3600.0
+# A train runs for seconds to a few minutes; one past this is stuck, and is killed and retried later.
+TRAIN_TIMEOUT_SECONDS = 900.0
+STOP_TIMEOUT_SECONDS = 10.0
+# How much lower than the worker a training child runs: judging members' messages comes first.
+TRAIN_NICENESS = 5
 
 
 def retrain(data_dir: Path, store, *, known_intents=None, now: float | None = None, data: Path | None = None) -> dict:
@@ -81,15 +93,31 @@ def _sklearn_version() -> str | None:
         return None
 
 
-class ModelTrainer:
-    """The worker's job: retrain when there is no usable model, after a day, or after enough new examples."""
+def train_command() -> list[str]:
+    """The command line of a retrain in a child process: `groupbot train --json`."""
+    return [sys.executable, "-m", "bot.cli", "train", "--json"]
 
-    def __init__(self, data_dir: Path, store, *, known_intents=None, enabled: bool = True):
+
+class ModelTrainer:
+    """The worker's job: retrain when there is no usable model, after a day, or after enough new examples.
+
+    Each retrain runs `groupbot train --json` in a child process at a lower CPU priority, so the
+    worker never imports scikit-learn (tens of MB it would keep for good) and never waits on the
+    GIL while the training vectorises; a thread of the worker only waits for the child.
+    """
+
+    def __init__(self, data_dir: Path, store, *, enabled: bool = True, command: Sequence[str] | None = None,
+                 env: Mapping[str, str] | None = None, timeout: float = TRAIN_TIMEOUT_SECONDS):
         self.data_dir = Path(data_dir)
         self.store = store
-        self.known_intents = known_intents
         self.enabled = enabled
+        self.command = list(command or train_command())
+        self.env = None if env is None else dict(env)  # None: the child inherits this process's environment
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._child: subprocess.Popen | None = None
         self._thread: threading.Thread | None = None
+        self._stopping = False
         self._failed_at = float("-inf")
         self.last_outcome: dict | None = None
 
@@ -107,29 +135,85 @@ class ModelTrainer:
         return None
 
     def run(self, now: float) -> bool:
-        """Start a retrain in the background when one is due; never makes the worker wait."""
-        if not self.enabled or (self._thread is not None and self._thread.is_alive()):
+        """Start a retrain in a child process when one is due; never makes the worker wait."""
+        if not self.enabled or self._stopping or (self._thread is not None and self._thread.is_alive()):
             return False
         reason = self.due(now)
         if reason is None:
             return False
-        log.info("retraining the answer model: %s", reason)
-        self._thread = threading.Thread(target=self._train, args=(now,), name="model-trainer", daemon=True)
-        self._thread.start()
+        log.info("retraining the answer model in a child process: %s", reason)
+        with self._lock:
+            if self._stopping:
+                return False
+            try:
+                self._child = subprocess.Popen(self.command, env=self.env, stdin=subprocess.DEVNULL,
+                                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            except OSError as exc:
+                self._failed(now, f"could not start ({exc.strerror or exc.__class__.__name__})")
+                return False
+            _lower_priority(self._child.pid)
+            self._thread = threading.Thread(target=self._wait_for, args=(self._child, now), name="model-trainer",
+                                            daemon=True)
+            self._thread.start()
         return False
 
     def wait(self, timeout: float | None = None) -> None:
-        """Wait for a retrain under way (tests, and a clean stop)."""
+        """Wait for a retrain under way (tests)."""
         if self._thread is not None:
             self._thread.join(timeout)
 
-    def _train(self, now: float) -> None:
+    def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
+        """Terminate a retrain under way, so that no training child outlives the worker."""
+        with self._lock:
+            self._stopping = True
+            child = self._child
+        if child is not None and child.poll() is None:
+            log.info("stopping the answer model's training child %d", child.pid)
+            child.terminate()
+            try:
+                child.wait(timeout)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _wait_for(self, child: subprocess.Popen, now: float) -> None:
         try:
-            self.last_outcome = retrain(self.data_dir, self.store, known_intents=self.known_intents, now=now)
-        except Exception as exc:
-            self._failed_at = now
-            log.exception("retraining the answer model failed; the current model stays")
-            versions.record_train(self.data_dir, {"version": None, "at": now, "outcome": "failed",
-                                                  "reason": exc.__class__.__name__,
-                                                  "examples_seen": (versions.last_train(self.data_dir) or {})
-                                                  .get("examples_seen", 0)})
+            out, err = child.communicate(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.communicate()
+            self._failed(now, f"it ran past {self.timeout:.0f} s and was stopped")
+            return
+        if self._stopping:  # terminated by stop(): no failure, the next start trains again
+            return
+        if child.returncode != 0:
+            last = (err.strip().splitlines() or ["no message"])[-1][:300]
+            self._failed(now, f"exit code {child.returncode}: {last}")
+            return
+        try:
+            outcome = json.loads(out.strip().splitlines()[-1])
+            if not isinstance(outcome, dict):
+                raise ValueError("not an object")
+        except (ValueError, IndexError):
+            self._failed(now, "its output was not the JSON outcome")
+            return
+        self.last_outcome = outcome
+        log.info("answer model %s trained in a child process: %s", outcome.get("version"), outcome.get("outcome"))
+
+    def _failed(self, now: float, reason: str) -> None:
+        self._failed_at = now
+        log.error("retraining the answer model failed (%s); the current model stays, retrying in %.0f min",
+                  reason, FAILED_RETRY_SECONDS / 60)
+        versions.record_train(self.data_dir, {"version": None, "at": now, "outcome": "failed", "reason": reason,
+                                              "examples_seen": (versions.last_train(self.data_dir) or {})
+                                              .get("examples_seen", 0)})
+
+
+def _lower_priority(pid: int) -> None:
+    # Set from here rather than in the child before exec: a pre-exec hook is unsafe in a process with threads.
+    try:
+        os.setpriority(os.PRIO_PROCESS, pid, os.getpriority(os.PRIO_PROCESS, 0) + TRAIN_NICENESS)
+    except OSError:  # gone already, or not allowed here: it then shares the processor evenly
+        pass

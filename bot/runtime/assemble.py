@@ -8,8 +8,9 @@ the flows together. What it builds, in the order a worker pass runs the jobs:
     admin-email       wakes the mailer's thread                    (bot.notify)
     reply-deadlines   suggestions past Meta's window -> expired    (bot.replies)
     retention         member text past RETENTION_DAYS -> blanked   (bot.ops)
-    answer-model      retrains the answer model in a thread: first  (bot.answers)
-                        start, daily, every 20 learned examples
+    answer-model      retrains the answer model in a child process  (bot.answers)
+                        (`groupbot train`): first start, daily,
+                        every 20 learned examples
     feed, outbox,     the dispatcher: blog -> Page posts, and every (bot.blog, bot.outbox, bot.meta)
     websub, page-       outbox job -> Meta, while it holds the lease
     subscription
@@ -78,9 +79,11 @@ class Runtime:
         self.mailer.start()
 
     def stop(self) -> None:
-        """Stop the worker loop (after its pass), the mailer's thread and the alert hook."""
+        """Stop the worker loop (after its pass), a training child, the mailer's thread and the alert hook."""
         if self.worker:
             self.worker.stop()
+        if self.trainer:
+            self.trainer.stop()
         self.mailer.stop()
         self.email_alerts.stop()
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -19,7 +21,7 @@ from bot.accounts import admins
 from bot.answers import versions
 from bot.answers.model import memory_key
 from bot.answers.responder import Responder
-from bot.answers.retrain import RETRAIN_EXAMPLES, ModelTrainer, retrain
+from bot.answers.retrain import FAILED_RETRY_SECONDS, RETRAIN_EXAMPLES, ModelTrainer, retrain
 from bot.answers.training import DATA, read_rows
 from bot.config import Settings
 from bot.runtime.assemble import assemble
@@ -216,8 +218,19 @@ def test_a_retrain_that_scores_worse_on_the_test_split_is_kept_aside(tmp_path, w
     assert f"the retrain {second['version']} was kept aside" in doctor.stdout
 
 
-def test_the_worker_trains_at_first_start_and_again_after_new_examples(tmp_path, base_env):
-    settings = Settings.from_env(base_env(tmp_path / "var", MODEL_TRAINING="1"), env_file=None)
+def _as_worker_environment(monkeypatch, env: dict[str, str], cwd: Path) -> None:
+    """Make `env` this process's environment, as a worker started with it has: its training child inherits it."""
+    for name in set(os.environ) - set(env):
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(cwd)  # no stray .env
+
+
+def test_the_worker_trains_at_first_start_and_again_after_new_examples(tmp_path, base_env, monkeypatch):
+    env = base_env(tmp_path / "var", MODEL_TRAINING="1")
+    _as_worker_environment(monkeypatch, env, tmp_path)
+    settings = Settings.from_env(env, env_file=None)
     store = _open(settings.data_dir)
     try:
         runtime = assemble(settings, store)
@@ -226,6 +239,7 @@ def test_the_worker_trains_at_first_start_and_again_after_new_examples(tmp_path,
         runtime.trainer.wait()
         first = versions.current_version(settings.data_dir)
         assert first is not None and runtime.trainer.due(time.time()) is None
+        assert runtime.trainer.last_outcome["version"] == first and runtime.trainer.last_outcome["outcome"] == "used"
 
         _learn(settings.data_dir, *((f"pregunta de prueba numero {n}", "contact") for n in range(RETRAIN_EXAMPLES)))
         assert runtime.trainer.due(time.time()) == f"{RETRAIN_EXAMPLES} new learned examples"
@@ -235,6 +249,102 @@ def test_the_worker_trains_at_first_start_and_again_after_new_examples(tmp_path,
         second = versions.current_version(settings.data_dir)
         assert second != first
         assert versions.read_metrics(settings.data_dir, second)["examples"]["learned"] == RETRAIN_EXAMPLES
+    finally:
+        store.close()
+
+
+def _children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _mapped_libraries(pid: int) -> str:
+    return Path(f"/proc/{pid}/maps").read_text()
+
+
+def test_the_worker_of_serve_trains_in_a_child_and_never_loads_scikit_learn(workdir, base_env, groupbot_server):
+    env = base_env(workdir / "var", MODEL_TRAINING="1")
+    server = groupbot_server(workdir, env)
+    version = wait_for(lambda: versions.current_version(workdir / "var"), timeout=600, interval=0.5)
+    worker = _children(server.process.pid)[0]
+
+    # The worker judges a message the rules cannot place with the model its child trained.
+    text = next(iter(UNSEEN))
+    answered = server.post_delivery(message(text, mid="m_unseen", sender="777123", timestamp=int(time.time() * 1000)))
+    assert answered.status_code == 200
+
+    def judged():
+        done = run_cli("list", "questions", "--json", env=env, cwd=workdir)
+        rows = [json.loads(line) for line in done.stdout.splitlines()]
+        return rows if rows and rows[0]["status"] != "new" else None
+
+    assert wait_for(judged, timeout=60)[0]["intent"] == UNSEEN[text]
+    maps = _mapped_libraries(worker)
+    assert "numpy" in maps, "the worker scores with numpy"
+    assert "/sklearn/" not in maps and "/scipy" not in maps, "scikit-learn and SciPy stay in the training child"
+    # The worker has read the child's outcome and reaped it: no training child is left behind.
+    wait_for(lambda: f"answer model {version} trained in a child process: used" in server.log, timeout=30)
+    assert _children(worker) == []
+
+
+def test_a_failing_train_is_logged_once_and_retried_an_hour_later(tmp_path, caplog):
+    data_dir = tmp_path / "var"
+    data_dir.mkdir()
+    store = _open(data_dir)
+    failing = [sys.executable, "-c", "import sys; sys.exit('groupbot: the training data cannot be read')"]
+    try:
+        trainer = ModelTrainer(data_dir, store, command=failing)
+        start = time.time()
+        trainer.run(start)
+        trainer.wait()
+        for minutes in (1, 2, 30, 59):  # the worker's later passes within the hour start nothing
+            trainer.run(start + minutes * 60)
+            trainer.wait()
+        failures = [r.getMessage() for r in caplog.records if "retraining the answer model failed" in r.getMessage()]
+        assert failures == ["retraining the answer model failed (exit code 1: groupbot: the training data cannot "
+                            "be read); the current model stays, retrying in 60 min"]
+        last = versions.last_train(data_dir)
+        assert last["outcome"] == "failed" and "exit code 1" in last["reason"]
+        assert versions.current_version(data_dir) is None
+
+        assert trainer.due(start + FAILED_RETRY_SECONDS) == "no usable model"
+        trainer.run(start + FAILED_RETRY_SECONDS)
+        trainer.wait()
+        assert len([r for r in caplog.records if "retraining the answer model failed" in r.getMessage()]) == 2
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("child, reason", [
+    ("import time; time.sleep(60)", "it ran past 1 s and was stopped"),
+    ("print('training... done')", "its output was not the JSON outcome"),
+])
+def test_a_stuck_train_or_one_without_an_outcome_counts_as_failed(tmp_path, child, reason):
+    data_dir = tmp_path / "var"
+    data_dir.mkdir()
+    store = _open(data_dir)
+    try:
+        trainer = ModelTrainer(data_dir, store, command=[sys.executable, "-c", child], timeout=1.0)
+        trainer.run(time.time())
+        trainer.wait()
+        assert versions.last_train(data_dir)["reason"] == reason
+        assert trainer.last_outcome is None and trainer.due(time.time()) is None
+    finally:
+        store.close()
+
+
+def test_stopping_the_worker_terminates_its_training_child(tmp_path, base_env):
+    settings = Settings.from_env(base_env(tmp_path / "var", MODEL_TRAINING="1"), env_file=None)
+    store = _open(settings.data_dir)
+    try:
+        runtime = assemble(settings, store)
+        runtime.trainer.command = [sys.executable, "-c", "import time; time.sleep(600)"]
+        runtime.start()
+        runtime.trainer.run(time.time())
+        child = runtime.trainer._child
+        assert child.poll() is None
+        runtime.stop()
+        assert child.poll() is not None, "no training child outlives the worker"
+        assert versions.last_train(settings.data_dir) is None, "a train stopped with the worker is no failure"
     finally:
         store.close()
 
