@@ -17,8 +17,20 @@ import time
 
 import pytest
 
-from bot.store import (Store, audit, blog, dashboard, emails, examples, intake, outbox, questions, replies,
-                       retention, takeovers)
+from bot.store import (
+    Store,
+    audit,
+    blog,
+    dashboard,
+    emails,
+    examples,
+    intake,
+    outbox,
+    questions,
+    replies,
+    retention,
+    takeovers,
+)
 from bot.store.intake import NewQuestion
 from bot.store.questions import Classification
 from bot.store.replies import NewReply
