@@ -9,7 +9,10 @@ model cannot know:
 - an intent the model was not trained on (a firm's own, from FAQ_FILE) is the rules' to find;
 - the model answers at or above its answer threshold, chosen on cross-validation of the model
   alone; below it (or when it says "no reply"), a strong rule hit (a trigger phrase and a clear
-  ask, rule confidence STRONG_RULE or more) still answers: the rules seldom fire wrongly.
+  ask, rule confidence STRONG_RULE or more) still answers, but only when such hits were right
+  out of fold at least as often as the threshold asks of the model. Otherwise no suggestion is
+  made: a message that asks something still waits for a person at the front desk, which costs
+  less than a wrong suggestion to review.
 
 Urgency is judged apart, for recall: the rules' cues OR the model's urgency probability at or
 above its low threshold flag a message urgent, whatever its intent.
@@ -53,7 +56,8 @@ def decide(scores: Scores, *, rule_intent: str | None, rule_confidence: float, r
         return Verdict(rule_intent, rule_confidence, urgent, "rules")
     best, p = scores.best()
     if best == NO_REPLY or best not in known_intents or p < answer_threshold:
-        if rule_intent is not None and rule_confidence >= STRONG_RULE:
+        trusted = strong_rule_accuracy is None or strong_rule_accuracy >= answer_threshold
+        if rule_intent is not None and rule_confidence >= STRONG_RULE and trusted:
             confidence = rule_confidence if strong_rule_accuracy is None else strong_rule_accuracy
             return Verdict(rule_intent, _round(confidence), urgent or rule_intent == URGENT_INTENT, "strong-rule")
         return Verdict(None, _round(probability.get(NO_REPLY, 0.0)), urgent, "model")
