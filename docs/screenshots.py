@@ -101,7 +101,7 @@ def shoot(url: str, env: dict[str, str], cwd: Path) -> None:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         desktop = browser.new_page(viewport={"width": 1280, "height": 900})
         sign_in(desktop, url)
-        approve(desktop, "work permit", env, cwd)
+        approve(desktop, "My work permit expires", env, cwd)
         desktop.goto(f"{url}/admin/")
         desktop.screenshot(path=DOCS / "dashboard-queue.png")
         mark_posted(desktop, url)
@@ -138,7 +138,9 @@ def sign_in(page, url: str) -> None:
 
 def approve(page, text: str, env: dict[str, str], cwd: Path) -> None:
     """Approve the suggestion for the question holding ``text`` and wait until it is sent (recorded)."""
-    page.locator(".card").filter(has_text=text).get_by_role("button", name="Approve").click()
+    # By the member's words: every card also lists the intents (its "Change answer" choice).
+    card = page.locator(".card").filter(has=page.locator(".message", has_text=text))
+    card.get_by_role("button", name="Approve", exact=True).click()
     wait_until(lambda: any(r["status"] == "sent" for r in listed("replies", env, cwd)), "the approved reply")
 
 
