@@ -119,13 +119,14 @@ class ModelTrainer:
         self._thread: threading.Thread | None = None
         self._stopping = False
         self._failed_at = float("-inf")
+        self._usable: tuple | None = None  # the current model's version and file, last found usable
         self.last_outcome: dict | None = None
 
     def due(self, now: float) -> str | None:
         """Why a retrain is due now, or None."""
         if now - self._failed_at < FAILED_RETRY_SECONDS:
             return None
-        if not usable_model(self.data_dir):
+        if not self._current_model_usable():
             return "no usable model"
         last = versions.last_train(self.data_dir) or {}
         if self.store.examples.latest_id() - int(last.get("examples_seen") or 0) >= RETRAIN_EXAMPLES:
@@ -133,6 +134,22 @@ class ModelTrainer:
         if now - float(last.get("at") or 0) >= RETRAIN_SECONDS:
             return "a day since the last train"
         return None
+
+    def _current_model_usable(self) -> bool:
+        # Loading a model to check it costs memory and CPU: once found usable, it is checked again only
+        # when the `current` pointer or the model file changes.
+        version = versions.current_version(self.data_dir)
+        folder = versions.models_dir(self.data_dir) / str(version)
+        try:
+            files = [(folder / name).stat() for name in (versions.MODEL_FILE, versions.METRICS_FILE)]
+        except OSError:
+            return False
+        key = (version, *((stat.st_ino, stat.st_mtime_ns, stat.st_size) for stat in files))
+        if key == self._usable:
+            return True
+        usable = usable_model(self.data_dir)
+        self._usable = key if usable else None
+        return usable
 
     def run(self, now: float) -> bool:
         """Start a retrain in a child process when one is due; never makes the worker wait."""
