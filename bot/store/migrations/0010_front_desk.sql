@@ -13,13 +13,6 @@ ALTER TABLE questions ADD COLUMN dismissed_at REAL;
 ALTER TABLE questions ADD COLUMN waiting INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE replies ADD COLUMN origin TEXT NOT NULL DEFAULT 'suggested' CHECK (origin IN ('suggested', 'hand'));
 
-UPDATE questions SET waiting = CASE
-    WHEN status = 'removed' OR dismissed_at IS NOT NULL OR staff_reply IS NOT NULL THEN 0
-    ELSE coalesce((SELECT CASE r.status WHEN 'pending' THEN 1 WHEN 'cancelled' THEN CASE WHEN r.error = 'the member edited the message, and it no longer asks something the FAQ answers' THEN NULL ELSE 0 END ELSE 0 END
-                     FROM replies r WHERE r.question_id = questions.id),
-                  asks != 0 OR urgent != 0 OR (flagged != 0 AND coalesce(hide_status, '') NOT IN ('queued', 'hidden')))
-    END;
-
 CREATE TABLE front_desk_counts (
     name TEXT PRIMARY KEY CHECK (name IN ('waiting')),
     rows INTEGER NOT NULL
@@ -38,27 +31,16 @@ AFTER UPDATE OF status, asks, urgent, flagged, hide_status, dismissed_at, staff_
                       asks != 0 OR urgent != 0 OR (flagged != 0 AND coalesce(hide_status, '') NOT IN ('queued', 'hidden')))
         END WHERE id = NEW.id;
 END;
+-- A reply added, moved or removed touches its question (a no-op write of dismissed_at): the trigger above then
+-- recomputes `waiting`, so the rule is written once.
 CREATE TRIGGER front_desk_reply_added AFTER INSERT ON replies BEGIN
-    UPDATE questions SET waiting = CASE
-        WHEN status = 'removed' OR dismissed_at IS NOT NULL OR staff_reply IS NOT NULL THEN 0
-        ELSE coalesce((SELECT CASE r.status WHEN 'pending' THEN 1 WHEN 'cancelled' THEN CASE WHEN r.error = 'the member edited the message, and it no longer asks something the FAQ answers' THEN NULL ELSE 0 END ELSE 0 END
-                         FROM replies r WHERE r.question_id = questions.id),
-                      asks != 0 OR urgent != 0 OR (flagged != 0 AND coalesce(hide_status, '') NOT IN ('queued', 'hidden')))
-        END WHERE id = NEW.question_id;
+    UPDATE questions SET dismissed_at = dismissed_at WHERE id = NEW.question_id;
 END;
 CREATE TRIGGER front_desk_reply_moved AFTER UPDATE OF status, error ON replies BEGIN
-    UPDATE questions SET waiting = CASE
-        WHEN status = 'removed' OR dismissed_at IS NOT NULL OR staff_reply IS NOT NULL THEN 0
-        ELSE coalesce((SELECT CASE r.status WHEN 'pending' THEN 1 WHEN 'cancelled' THEN CASE WHEN r.error = 'the member edited the message, and it no longer asks something the FAQ answers' THEN NULL ELSE 0 END ELSE 0 END
-                         FROM replies r WHERE r.question_id = questions.id),
-                      asks != 0 OR urgent != 0 OR (flagged != 0 AND coalesce(hide_status, '') NOT IN ('queued', 'hidden')))
-        END WHERE id = NEW.question_id;
+    UPDATE questions SET dismissed_at = dismissed_at WHERE id = NEW.question_id;
 END;
 CREATE TRIGGER front_desk_reply_removed AFTER DELETE ON replies BEGIN
-    UPDATE questions SET waiting = CASE
-        WHEN status = 'removed' OR dismissed_at IS NOT NULL OR staff_reply IS NOT NULL THEN 0
-        ELSE asks != 0 OR urgent != 0 OR (flagged != 0 AND coalesce(hide_status, '') NOT IN ('queued', 'hidden'))
-        END WHERE id = OLD.question_id;
+    UPDATE questions SET dismissed_at = dismissed_at WHERE id = OLD.question_id;
 END;
 CREATE TRIGGER front_desk_count_moved AFTER UPDATE OF waiting ON questions WHEN OLD.waiting != NEW.waiting BEGIN
     UPDATE front_desk_counts SET rows = rows + NEW.waiting - OLD.waiting WHERE name = 'waiting';
@@ -66,3 +48,5 @@ END;
 CREATE TRIGGER front_desk_count_removed AFTER DELETE ON questions WHEN OLD.waiting = 1 BEGIN
     UPDATE front_desk_counts SET rows = rows - 1 WHERE name = 'waiting';
 END;
+-- The questions already stored get their `waiting` from the same rule (the count follows through its trigger).
+UPDATE questions SET dismissed_at = dismissed_at;
