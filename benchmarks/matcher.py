@@ -186,8 +186,7 @@ def test_split(*, list_errors: bool = False) -> None:
     print(f"NOTE: {TEST_NOTE}\n")
     work = Path(tempfile.mkdtemp(prefix="groupbot-test-split-"))
     try:
-        versions.save_version(work, trained.model, trained.metrics)
-        versions.make_current(work, trained.model.version)
+        _install(work, trained)
         settings = Settings.from_env({"DATA_DIR": str(work)}, env_file=None)
         responder = Responder(MATCHER.kb, reply_values(settings), models=versions.ModelSlot(work))
         answers = [responder.answer(row.text) for row in rows]
@@ -258,11 +257,7 @@ def model_report(texts: list[str], count: int) -> None:
     work = Path(tempfile.mkdtemp(prefix="groupbot-model-"))
     try:
         data_dir = work / "var"
-        versions.save_version(data_dir, trained.model, trained.metrics)
-        versions.make_current(data_dir, trained.model.version)
-        # Just trained: the worker's next train is due only after new examples (or a day).
-        versions.record_train(data_dir, {"version": trained.model.version, "at": time.time(), "outcome": "used",
-                                         "examples_seen": 0})
+        _install(data_dir, trained)
         settings = Settings.from_env({"DATA_DIR": str(data_dir)}, env_file=None)
         responder = Responder(MATCHER.kb, reply_values(settings), models=versions.ModelSlot(data_dir))
         batch = [f"{texts[i % len(texts)]} {i}" for i in range(count)]
@@ -283,6 +278,17 @@ def model_report(texts: list[str], count: int) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _install(data_dir: Path, trained) -> None:
+    """Make a freshly trained model the current one in ``data_dir``, as a worker's train would."""
+    from bot.answers import versions
+
+    versions.save_version(data_dir, trained.model, trained.metrics)
+    versions.make_current(data_dir, trained.model.version)
+    # Just trained: the worker's next train is due only after new examples (or a day).
+    versions.record_train(data_dir, {"version": trained.model.version, "at": time.time(), "outcome": "used",
+                                     "examples_seen": 0})
+
+
 def memory_report() -> None:
     """Resident memory of `groupbot serve` with a model trained on the bundled messages, around a retrain."""
     from bot.answers import versions
@@ -292,10 +298,7 @@ def memory_report() -> None:
     work = Path(tempfile.mkdtemp(prefix="groupbot-model-"))
     try:
         data_dir = work / "var"
-        versions.save_version(data_dir, trained.model, trained.metrics)
-        versions.make_current(data_dir, trained.model.version)
-        versions.record_train(data_dir, {"version": trained.model.version, "at": time.time(), "outcome": "used",
-                                         "examples_seen": 0})
+        _install(data_dir, trained)
         serve_memory(work / "rules-only", work, with_model=False)
         serve_memory(data_dir, work)
         serve_memory_around_a_retrain(_fresh_copy(data_dir, work / "retrain"), work)
