@@ -56,6 +56,16 @@ def start_live_server(live_env):
 
 
 @pytest.fixture(scope="module")
+def live_server(request, tmp_path_factory, fake_graph, start_live_server):
+    """A live `groupbot serve` talking to the fake Graph API, shared by a module's tests (a module needing other
+    settings defines its own)."""
+    server = start_live_server(tmp_path_factory.mktemp(f"live-{request.module.__name__.rsplit('.', 1)[-1]}"),
+                               fake_graph)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
 def admin_server(tmp_path_factory, base_env):
     """`groupbot serve` (dry-run) with two admins, shared by a module's tests."""
     workdir = tmp_path_factory.mktemp("dashboard")

@@ -14,14 +14,6 @@ from tests.support.groupbot import query, wait_for
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory, fake_graph, start_live_server):
-    workdir = tmp_path_factory.mktemp("live-change-answer")
-    server = start_live_server(workdir, fake_graph)
-    yield server
-    server.stop()
-
-
 def test_change_answer_gives_the_spanish_reply_of_the_chosen_intent_and_approve_sends_it(live_visitor, live_server,
                                                                                          fake_graph):
     question = "buenas, me pueden dar su numero de telefono por favor?"

@@ -19,14 +19,6 @@ pytestmark = pytest.mark.browser
 DISCLAIMER = "General information, not legal advice."
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory, fake_graph, start_live_server):
-    workdir = tmp_path_factory.mktemp("live-front-desk")
-    server = start_live_server(workdir, fake_graph)
-    yield server
-    server.stop()
-
-
 def test_a_question_no_suggestion_fits_is_answered_by_hand_with_the_disclaimer(live_visitor, live_server,
                                                                                fake_graph):
     question = "do you also handle DUI cases?"

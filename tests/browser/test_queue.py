@@ -24,14 +24,6 @@ EDITED = "Hola Lupita: mándenos un texto al 619-569-1768 y le llamamos hoy. Inf
 SENT = re.compile(r"^Sent \(approved by ")
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory, fake_graph, start_live_server):
-    workdir = tmp_path_factory.mktemp("live-queue")
-    server = start_live_server(workdir, fake_graph)
-    yield server
-    server.stop()
-
-
 def comment_id_of(server, text: str) -> str:
     [(comment_id,)] = query(server.env, "SELECT external_id FROM questions WHERE text = ?", (text,))
     return comment_id

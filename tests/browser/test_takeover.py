@@ -13,14 +13,6 @@ pytestmark = pytest.mark.browser
 STAFF_TEXT = "Hola Rosa, soy Laura de la oficina: le llamamos hoy a las 3pm."
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory, fake_graph, start_live_server):
-    workdir = tmp_path_factory.mktemp("live-takeover")
-    server = start_live_server(workdir, fake_graph)
-    yield server
-    server.stop()
-
-
 def test_a_suggestion_answered_by_staff_shows_their_words_and_can_no_longer_be_approved(live_visitor, live_server,
                                                                                         fake_graph):
     question = "hola, cual es su numero de telefono para una cita?"
