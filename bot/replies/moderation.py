@@ -7,7 +7,7 @@ from typing import Callable
 
 from bot.accounts.admins import audit
 from bot.outbox.jobs import JobHandler, OutboxJob, enqueue
-from bot.replies.review import ReplyError
+from bot.replies.review import ReplyError, question_of
 from bot.store import Store
 
 HIDE_JOB_KIND = "hide_comment"
@@ -17,9 +17,7 @@ def hide_comment(store: Store, question_id: int, actor: str, *, now: float | Non
     """Hide a Page comment (e.g. one showing personal data); returns the outbox job id. Raises ReplyError."""
     now = time.time() if now is None else now
     with store.transaction():
-        question = store.questions.get(question_id)
-        if question is None:
-            raise ReplyError(f"there is no question {question_id}")
+        question = question_of(store, question_id)
         if question.source != "page_comment":
             where = "a Messenger message" if question.source == "messenger" else "a Group comment"
             raise ReplyError(f"question {question_id} is {where}; only comments on the Page can be hidden")

@@ -12,7 +12,7 @@ import time
 from bot.accounts.admins import audit
 from bot.answers.knowledge import reply_language
 from bot.answers.responder import Responder
-from bot.replies.review import ReplyError
+from bot.replies.review import ReplyError, question_of
 from bot.replies.suggest import suggestion
 from bot.store import Store
 
@@ -32,9 +32,7 @@ def relabel_question(store: Store, responder: Responder, question_id: int, inten
     now = time.time() if now is None else now
     wanted = _intent(responder, intent)
     with store.transaction():
-        question = store.questions.get(question_id)
-        if question is None:
-            raise ReplyError(f"there is no question {question_id}")
+        question = question_of(store, question_id)
         if question.status == "removed":
             raise ReplyError(f"question {question_id} was removed by the member or by Meta; it gets no reply")
         if question.classified_at is None:

@@ -20,6 +20,7 @@ from bot.replies.takeover import active_takeover, who
 from bot.replies.windows import hand_reply_closed, reply_deadline, window_closed
 from bot.store import Store
 from bot.store.base import iso
+from bot.store.questions import Question
 from bot.store.replies import NewReply, Reply
 
 log = logging.getLogger(__name__)
@@ -136,13 +137,20 @@ def retry_reply(store: Store, reply_id: int, actor: str, *, now: float | None = 
         audit(store, actor, action, f"reply {reply_id}", now=now)
 
 
+def question_of(store: Store, question_id: int) -> Question:
+    """The question an admin named by its id; ReplyError when there is none."""
+    question = store.questions.get(question_id)
+    if question is None:
+        raise ReplyError(f"there is no question {question_id}")
+    return question
+
+
 def reply_of(store: Store, question_id: int) -> Reply:
     """The reply of a question (by the question's id); ReplyError when there is no such question or no reply."""
     reply = store.replies.of_question(question_id)
     if reply is not None:
         return reply
-    if store.questions.get(question_id) is None:
-        raise ReplyError(f"there is no question {question_id}")
+    question_of(store, question_id)
     raise ReplyError(f"question {question_id} has no suggested reply; answer it by hand "
                      f"(`groupbot reply {question_id} --text ...`)")
 
@@ -190,9 +198,7 @@ def answer_by_hand(store: Store, question_id: int, actor: str, text: str, *, dis
     now = time.time() if now is None else now
     cleaned = clean_reply_text(text)
     with store.transaction():
-        question = store.questions.get(question_id)
-        if question is None:
-            raise ReplyError(f"there is no question {question_id}")
+        question = question_of(store, question_id)
         if question.status == "removed":
             raise ReplyError(f"question {question_id} was removed by the member or by Meta; it cannot be answered")
         existing = store.replies.of_question(question_id)
@@ -228,9 +234,7 @@ def dismiss_question(store: Store, question_id: int, actor: str, *, now: float |
     """An admin decides that a waiting question needs no reply: it leaves the Pending list. Raises ReplyError."""
     now = time.time() if now is None else now
     with store.transaction():
-        question = store.questions.get(question_id)
-        if question is None:
-            raise ReplyError(f"there is no question {question_id}")
+        question_of(store, question_id)
         if not store.questions.dismiss(question_id, actor, now):
             raise ReplyError(f"question {question_id} is not waiting for anyone")
         reply = store.replies.of_question(question_id)
