@@ -218,3 +218,23 @@ def test_groupbot_reply_and_approve_take_the_question_id_every_list_shows(tmp_pa
         1, f"groupbot: question {listed[ids['dui']]['id']} already has a reply (sent); it is answered once")
     refused = run_cli("reply", str(listed[ids["thanks"]]["id"]), "--text", "x" * 2001, env=env, cwd=tmp_path)
     assert refused.returncode == 1 and "2001 characters" in refused.stderr
+
+
+def test_a_member_who_edits_a_question_the_faq_no_longer_answers_still_waits_for_a_person(desk):
+    asked = comment("cuanto cuesta la consulta?", field="group_feed")
+    thanked = comment("cual es su numero?", field="group_feed")
+    desk.deliver(asked, thanked)
+    desk.step()
+    assert len(waiting_ids(desk)) == 2
+
+    def edited(delivery, text):
+        comment_id = delivery["entry"][0]["changes"][0]["value"]["comment_id"]
+        return comment(text, field="group_feed", comment_id=comment_id, verb="edited")
+
+    desk.deliver(edited(asked, "do you also handle DUI cases?"), edited(thanked, "ya me llamaron, gracias!"))
+    desk.step()
+
+    still = question_of(desk, "do you also handle DUI cases?")
+    assert desk.store.replies.of_question(still.id).status == "cancelled"
+    assert waiting_ids(desk) == [still.id], "a question the FAQ no longer answers waits; a thank-you does not"
+    assert desk.store.dashboard.queue_counts()["pending"] == 1
