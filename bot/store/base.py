@@ -4,29 +4,64 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Generic, Literal, Protocol, Sequence, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar
+
+try:  # the PostgreSQL driver is an optional extra
+    import psycopg
+except ImportError:  # pragma: no cover - only without the extra
+    psycopg = None
 
 T = TypeVar("T")
 # Which side of a sort key a page of a list lies: "after" it (the older rows of a newest-first list), or "before".
 Side = Literal["after", "before"]
 
 
+# What a failing statement raises, on either engine.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error,) + ((psycopg.Error,) if psycopg else ())
+
+
+class Rows(Protocol):
+    """What a statement returns: its rows (each readable by position and by column name) and its row count."""
+
+    rowcount: int
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    """One connection as repositories use it: SQLite's own, or the PostgreSQL engine's translating wrapper."""
+
+    @property
+    def in_transaction(self) -> bool: ...
+
+    def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> Rows: ...
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Rows: ...
+
+
 class Connections(Protocol):
     """What a repository needs of the store (described here, so no repository imports the store back)."""
 
+    engine: str
+
     @property
-    def conn(self) -> sqlite3.Connection:
+    def conn(self) -> Connection:
         """This thread's connection."""
 
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+    def transaction(self, *, serialised: bool = True) -> AbstractContextManager[Connection]:
         """One write transaction."""
 
-    def transaction_within(self, seconds: float) -> AbstractContextManager[sqlite3.Connection]:
+    def transaction_within(self, seconds: float, *, serialised: bool = True) -> AbstractContextManager[Connection]:
         """One write transaction that gives up after `seconds`."""
 
-    def writing(self) -> AbstractContextManager[sqlite3.Connection]:
+    def writing(self) -> AbstractContextManager[Connection]:
         """A write transaction, or the caller's when one is open."""
 
 
@@ -37,7 +72,7 @@ class Repository:
         self._store = store
 
     @property
-    def conn(self) -> sqlite3.Connection:
+    def conn(self) -> Connection:
         """This thread's connection."""
         return self._store.conn
 
