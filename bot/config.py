@@ -12,9 +12,9 @@ import re
 import secrets
 import string
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Mapping
 from urllib.parse import urlparse
 
 from dotenv import dotenv_values
@@ -40,7 +40,8 @@ class Settings:
     """Every setting groupbot reads, validated. Secrets are excluded from repr."""
 
     data_dir: Path
-    database_path: Path
+    # SQLite's file, or None when the database is PostgreSQL (``database_url``).
+    database_path: Path | None
     dry_run: bool
     app_secret: str = field(repr=False)
     verify_token: str = field(repr=False)
@@ -75,6 +76,9 @@ class Settings:
     trust_proxy_hops: int
     log_level: str
     sqlite_synchronous: str = "FULL"
+    # What the store opens: SQLite's file as given, or the postgresql:// URL (its password is a secret).
+    database_url: str = field(default="", repr=False)
+    database_pool_size: int = 8
     backup_passphrase: str = field(default="", repr=False)
     human_takeover_hours: int = 24
     model_training: bool = True
@@ -82,7 +86,7 @@ class Settings:
     @classmethod
     def from_env(
         cls, environ: Mapping[str, str] | None = None, *, env_file: str | os.PathLike | None = ".env"
-    ) -> "Settings":
+    ) -> Settings:
         """Build settings from ``environ`` over ``env_file``; raises SettingsError naming the bad one."""
         merged: dict[str, str] = {}
         if env_file and Path(env_file).is_file():
@@ -162,7 +166,8 @@ class _Reader:
 
 def _build(env: _Reader) -> Settings:
     data_dir = Path(env.str("DATA_DIR", "var"))
-    database_path = _database_path(env.str("DATABASE_URL", f"sqlite:///{data_dir.as_posix()}/groupbot.db"))
+    database_url = env.str("DATABASE_URL", f"sqlite:///{data_dir.as_posix()}/groupbot.db")
+    database_path = _database_path(database_url)
     page_token = env.str("META_PAGE_ACCESS_TOKEN")
     dry_run = env.bool("DRY_RUN", default=not page_token)
     if not dry_run:
@@ -226,6 +231,8 @@ def _build(env: _Reader) -> Settings:
         trust_proxy_hops=env.int("TRUST_PROXY_HOPS", 0, minimum=0),
         log_level=log_level,
         sqlite_synchronous=_choice(env, "SQLITE_SYNCHRONOUS", ("FULL", "NORMAL"), "FULL"),
+        database_url=database_url if database_path is None else str(database_path),
+        database_pool_size=env.int("DATABASE_POOL_SIZE", 8, minimum=1),
         backup_passphrase=env.str("GROUPBOT_BACKUP_PASSPHRASE"),
         human_takeover_hours=env.int("HUMAN_TAKEOVER_HOURS", 24, minimum=0),
         model_training=env.bool("MODEL_TRAINING", default=True),
@@ -303,11 +310,19 @@ def _page_post_template(env: _Reader) -> str:
     return template
 
 
-def _database_path(url: str) -> Path:
-    """Accept SQLAlchemy's sqlite URL convention: three slashes relative, four absolute."""
+def _database_path(url: str) -> Path | None:
+    """SQLite's file, from SQLAlchemy's sqlite URL convention (three slashes relative, four absolute); None for a
+    PostgreSQL URL."""
+    if url.startswith(("postgresql://", "postgres://")):
+        if len(url.split("://", 1)[1].strip("/")) == 0:
+            raise SettingsError("DATABASE_URL must name a PostgreSQL server and database, "
+                                "e.g. postgresql://groupbot:password@db.example:5432/groupbot")
+        return None
     prefix = "sqlite:///"
     if not url.startswith(prefix) or len(url) == len(prefix):
-        raise SettingsError(f"DATABASE_URL must look like sqlite:///var/groupbot.db (got {url!r})")
+        raise SettingsError("DATABASE_URL must look like sqlite:///var/groupbot.db or "
+                            "postgresql://user:password@host:5432/dbname (got "
+                            f"{url.split('://', 1)[0] + '://…' if '://' in url else repr(url)})")
     return Path(url[len(prefix):])
 
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from flask import Flask
 
 from bot.config import Settings
 from bot.intake.writer import DeliveryWriter
 from bot.runtime.startup import check_startup
-from bot.store import Store, private_folder
+from bot.store import Store, private_folder, store_for
 from webhooks import admin
 from webhooks.blog import bp as blog_bp
 from webhooks.health import bp as health_bp
@@ -42,7 +42,7 @@ def create_app(
         check_startup(settings)
     if store is None:
         private_folder(settings.data_dir)
-        store = Store(settings.database_path, synchronous=settings.sqlite_synchronous)
+        store = store_for(settings)
         store.migrate(time.time())
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=MAX_BODY_BYTES)

@@ -7,12 +7,13 @@ import json
 import re
 import signal
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from bot.config import Settings
 from bot.errors import Refused
 from bot.ops.running import damage_after_unclean_shutdown
-from bot.store import Store, private_folder
+from bot.store import Store, private_folder, store_for
+from bot.store.postgres import DriverMissing
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -49,18 +50,28 @@ def add_command(commands, name: str, handler: Handler, help_text: str) -> argpar
 
 
 def open_store(settings: Settings) -> Store:
-    """The migrated database, or CommandFailed naming the file (and `groupbot restore` when it is damaged)."""
-    damage = damage_after_unclean_shutdown(settings.database_path)
-    if damage:
-        raise CommandFailed(f"the database at {settings.database_path} is damaged after an unclean shutdown"
-                            f" ({damage}); put the newest backup back with `groupbot restore BACKUP_FILE`")
-    store = Store(settings.database_path, synchronous=settings.sqlite_synchronous)
+    """The migrated database, or CommandFailed naming it (and `groupbot restore` when an SQLite file is damaged)."""
+    if settings.database_path is not None:
+        damage = damage_after_unclean_shutdown(settings.database_path)
+        if damage:
+            raise CommandFailed(f"the database at {settings.database_path} is damaged after an unclean shutdown"
+                                f" ({damage}); put the newest backup back with `groupbot restore BACKUP_FILE`")
+    try:
+        store = store_for(settings)
+    except DriverMissing as exc:
+        raise CommandFailed(str(exc)) from None
     try:
         private_folder(settings.data_dir)
         store.migrate(time.time())
-    except Exception as exc:  # sqlite3.Error or OSError: the file is unusable
-        raise CommandFailed(f"cannot open the database at {settings.database_path}: {exc}") from None
+    except Exception as exc:  # a database error or OSError: the database is unusable
+        store.close()
+        raise CommandFailed(f"cannot open the database at {store.describe()}: {_one_line(exc)}") from None
     return store
+
+
+def _one_line(exc: Exception) -> str:
+    """A driver's error as one line (PostgreSQL's carry a DETAIL or HINT on lines of their own)."""
+    return " ".join(str(exc).split())
 
 
 def exit_on_sigterm() -> None:

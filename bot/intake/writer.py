@@ -19,12 +19,12 @@ requests queued behind busy threads are still answered within Meta's 5 s.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from bot.store import Store
+from bot.store.base import DATABASE_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ REFUSAL_REPORT_SECONDS = 10.0
 
 
 class _Pending:
-    __slots__ = ("body", "received_at", "deadline", "woken", "committed", "leads", "taken")
+    __slots__ = ("body", "committed", "deadline", "leads", "received_at", "taken", "woken")
 
     def __init__(self, body: bytes, received_at: float, deadline: float):
         self.body = body
@@ -180,6 +180,6 @@ class DeliveryWriter:
         try:
             self._store.deliveries.insert([(p.body, p.received_at) for p in batch], within=within)
             return True, ""
-        except (sqlite3.Error, OSError) as exc:
-            # The reason only: SQLite's messages name no member text, and a traceback each would flood the log.
+        except (*DATABASE_ERRORS, OSError) as exc:
+            # The reason only: the engines' messages name no member text, and a traceback each would flood the log.
             return False, f"{type(exc).__name__}: {exc}"

@@ -60,11 +60,12 @@ class Accounts(Repository):
 
     def insert_admin(self, email: str, password_hash: str, now: float) -> int | None:
         """Create an admin; None when the email is taken."""
-        cursor = self.conn.execute(
-            "INSERT OR IGNORE INTO admins (email, password_hash, created_at) VALUES (?, ?, ?)",
+        row = self.conn.execute(
+            "INSERT INTO admins (email, password_hash, created_at) VALUES (?, ?, ?)"
+            " ON CONFLICT DO NOTHING RETURNING id",
             (email, password_hash, now),
-        )
-        return cursor.lastrowid if cursor.rowcount == 1 else None
+        ).fetchone()
+        return row[0] if row else None
 
     def set_admin_password(self, admin_id: int, password_hash: str) -> None:
         """Replace an admin's password hash."""

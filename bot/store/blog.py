@@ -126,7 +126,7 @@ class Blog(Repository):
                     self_url: str | None = None) -> None:
         """Store a poll's outcome; validators and hub only change on a successful ('ok') poll."""
         with self._store.writing() as conn:
-            conn.execute("INSERT OR IGNORE INTO feed_state (feed_url) VALUES (?)", (feed_url,))
+            conn.execute("INSERT INTO feed_state (feed_url) VALUES (?) ON CONFLICT DO NOTHING", (feed_url,))
             if status == "error":
                 conn.execute(
                     "UPDATE feed_state SET last_polled_at = ?, last_status = 'error', last_error = ?,"
@@ -156,13 +156,14 @@ class Blog(Repository):
     def insert_entry(self, entry: NewEntry, now: float) -> int | None:
         """Record a blog entry once; None when its key was recorded before (an edit, not a new post)."""
         with self._store.writing() as conn:
-            cursor = conn.execute(
-                "INSERT OR IGNORE INTO blog_entries (entry_key, guid, link, title, published_at, first_seen_at,"
+            row = conn.execute(
+                "INSERT INTO blog_entries (entry_key, guid, link, title, published_at, first_seen_at,"
                 " page_status, page_message, page_error, group_status, group_draft)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
                 (entry.entry_key, entry.guid, entry.link, entry.title, entry.published_at, now, entry.page_status,
-                 entry.page_message, entry.page_error, "draft" if entry.group_draft else "none", entry.group_draft))
-        return cursor.lastrowid if cursor.rowcount == 1 else None
+                 entry.page_message, entry.page_error, "draft" if entry.group_draft else "none",
+                 entry.group_draft)).fetchone()
+        return row[0] if row else None
 
     def attach_page_job(self, entry_id: int, job_id: int, *, approved_by: str | None = None,
                         now: float | None = None) -> None:
@@ -171,7 +172,7 @@ class Blog(Repository):
             conn.execute(
                 "UPDATE blog_entries SET page_status = 'queued', page_job_id = ?,"
                 " approved_by = coalesce(?, approved_by),"
-                " approved_at = CASE WHEN ? IS NULL THEN approved_at ELSE ? END WHERE id = ?",
+                " approved_at = CASE WHEN CAST(? AS TEXT) IS NULL THEN approved_at ELSE ? END WHERE id = ?",
                 (job_id, approved_by, approved_by, now, entry_id))
 
     def set_page_post_id(self, entry_id: int, post_id: str) -> None:

@@ -11,7 +11,7 @@ class PageEchoes(Repository):
     def record(self, echo_key: str, external_id: str, now: float) -> bool:
         """Remember that the Page was seen saying something (first sighting wins)."""
         cursor = self.conn.execute(
-            "INSERT OR IGNORE INTO page_echoes (echo_key, external_id, seen_at) VALUES (?, ?, ?)",
+            "INSERT INTO page_echoes (echo_key, external_id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             (echo_key, external_id, now))
         return cursor.rowcount == 1
 

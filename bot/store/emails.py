@@ -45,10 +45,11 @@ class AdminEmails(Repository):
     def queue(self, subject: str, body: str, now: float, *, dedupe_key: str | None = None) -> int | None:
         """Queue an e-mail due now; None when one with this dedupe key exists. Joins the caller's transaction."""
         with self._store.writing() as conn:
-            cursor = conn.execute(
-                "INSERT OR IGNORE INTO admin_emails (dedupe_key, subject, body, next_attempt_at, created_at)"
-                " VALUES (?, ?, ?, ?, ?)", (dedupe_key, subject, body, now, now))
-        return cursor.lastrowid if cursor.rowcount == 1 else None
+            row = conn.execute(
+                "INSERT INTO admin_emails (dedupe_key, subject, body, next_attempt_at, created_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+                (dedupe_key, subject, body, now, now)).fetchone()
+        return row[0] if row else None
 
     def queued_since(self, subject: str, since: float) -> bool:
         """Whether an e-mail with this subject was queued at or after `since` (to damp repeated alerts)."""

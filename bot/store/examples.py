@@ -16,11 +16,11 @@ AFTER_SQL = f"SELECT {_COLUMNS} FROM learned_examples WHERE id > ? ORDER BY id"
 # A relabel back to the suggested intent undoes an earlier relabel: it counts neither way.
 DECISIONS_ON_SQL = (
     "SELECT decision, count(*) FROM learned_examples WHERE suggested = ? AND decided_at >= ?"
-    " AND (decision != 'relabelled' OR intent IS NOT suggested) GROUP BY decision")
+    " AND (decision != 'relabelled' OR coalesce(intent, '') != coalesce(suggested, '')) GROUP BY decision")
 # The FAQ page: the decisions on every intent's suggestions since a time, and the labels kept per intent.
 DECISIONS_SINCE_SQL = (
     "SELECT suggested, decision, count(*) FROM learned_examples WHERE decided_at >= ? AND suggested IS NOT NULL"
-    " AND (decision != 'relabelled' OR intent IS NOT suggested) GROUP BY suggested, decision")
+    " AND (decision != 'relabelled' OR coalesce(intent, '') != coalesce(suggested, '')) GROUP BY suggested, decision")
 LABELS_SINCE_SQL = "SELECT intent, count(*) FROM learned_examples WHERE decided_at >= ? GROUP BY intent"
 # An admin's decision already kept for a question (approving a relabelled reply adds no second label).
 OF_QUESTION_SQL = f"SELECT {_COLUMNS} FROM learned_examples WHERE question_id = ? ORDER BY id"
@@ -50,11 +50,11 @@ class LearnedExamples(Repository):
         if decision not in DECISIONS:
             raise ValueError(f"unknown decision {decision!r}")
         with self._store.writing() as conn:
-            cursor = conn.execute(
+            row = conn.execute(
                 "INSERT INTO learned_examples (question_id, text, language, suggested, intent, decision, decided_by,"
-                " decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (question_id, text, language, suggested, intent, decision, decided_by, now))
-            return int(cursor.lastrowid)
+                " decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (question_id, text, language, suggested, intent, decision, decided_by, now)).fetchone()
+            return int(row[0])
 
     def after(self, example_id: int = 0) -> list[LearnedExample]:
         """The examples kept after `example_id`, oldest first (all of them for 0)."""

@@ -29,8 +29,8 @@ class GraphCalls(Repository):
         """Store a Graph call that dry-run did not send; returns its number and the id made for it."""
         with self._store.writing() as conn:
             call_id = conn.execute(
-                "INSERT INTO graph_calls (method, path, params, created_at) VALUES (?, ?, ?, ?)",
-                (method, path, json.dumps(params, ensure_ascii=False), now)).lastrowid
+                "INSERT INTO graph_calls (method, path, params, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+                (method, path, json.dumps(params, ensure_ascii=False), now)).fetchone()[0]
             made = result_id(call_id)
             conn.execute("UPDATE graph_calls SET result_id = ? WHERE id = ?", (made, call_id))
         return call_id, made

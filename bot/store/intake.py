@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from bot.store.base import Repository
 
@@ -42,8 +42,12 @@ class Deliveries(Repository):
     """Raw webhook deliveries and the dedupe record of events handled from them."""
 
     def insert(self, rows: Sequence[tuple[bytes, float]], *, within: float | None = None) -> None:
-        """Commit raw webhook bodies (body, received_at) in one transaction (giving up after `within` seconds)."""
-        with (self._store.transaction() if within is None else self._store.transaction_within(within)) as conn:
+        """Commit raw webhook bodies (body, received_at) in one transaction (giving up after `within` seconds).
+
+        Not serialised: a plain insert is safe beside any other writer, and several web processes take
+        deliveries side by side without waiting for the worker's transactions."""
+        with (self._store.transaction(serialised=False) if within is None
+              else self._store.transaction_within(within, serialised=False)) as conn:
             conn.executemany("INSERT INTO deliveries (body, received_at) VALUES (?, ?)", rows)
 
     def unparsed(self, limit: int = 50) -> list[Delivery]:
@@ -72,7 +76,7 @@ class Deliveries(Repository):
     def claim_event(self, dedupe_key: str, delivery_id: int, kind: str, now: float) -> bool:
         """Record an event as handled; False when it was seen before (Meta redelivers)."""
         cursor = self.conn.execute(
-            "INSERT OR IGNORE INTO events (dedupe_key, delivery_id, kind, handled_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO events (dedupe_key, delivery_id, kind, handled_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (dedupe_key, delivery_id, kind, now),
         )
         return cursor.rowcount == 1

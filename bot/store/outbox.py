@@ -52,12 +52,12 @@ class OutboxJobs(Repository):
     def insert(self, kind: str, payload: dict, dedupe_key: str, now: float) -> int | None:
         """Add a pending job due now; None when a job with this dedupe key already exists."""
         with self._store.writing() as conn:
-            cursor = conn.execute(
-                "INSERT OR IGNORE INTO outbox_jobs (kind, dedupe_key, payload, next_attempt_at, created_at,"
-                " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+            row = conn.execute(
+                "INSERT INTO outbox_jobs (kind, dedupe_key, payload, next_attempt_at, created_at,"
+                " updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
                 (kind, dedupe_key, json.dumps(payload, ensure_ascii=False), now, now, now),
-            )
-        return cursor.lastrowid if cursor.rowcount == 1 else None
+            ).fetchone()
+        return row[0] if row else None
 
     def claim_due(self, now: float, holder: str, lease_seconds: float) -> OutboxJob | None:
         """Move the oldest due pending job to 'sending' under `holder`'s lease, counting the attempt."""

@@ -149,17 +149,17 @@ class Questions(Repository):
 
     def insert(self, q: NewQuestion, now: float) -> int | None:
         """Store a new question; None when one already exists for that external id."""
-        cursor = self.conn.execute(
-            "INSERT OR IGNORE INTO questions (source, external_id, author_id, author_name, text,"
+        row = self.conn.execute(
+            "INSERT INTO questions (source, external_id, author_id, author_name, text,"
             " event_time, post_id, parent_id, group_id, attachments, mentions, no_reply_reason, created_at,"
-            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
             (
                 q.source, q.external_id, q.author_id, q.author_name, q.text, q.event_time,
                 q.post_id, q.parent_id, q.group_id, json.dumps(list(q.attachments)),
                 json.dumps(list(q.mentions)), q.no_reply_reason, now, now,
             ),
-        )
-        return cursor.lastrowid if cursor.rowcount == 1 else None
+        ).fetchone()
+        return row[0] if row else None
 
     def update_text(self, external_id: str, text: str, now: float, mentions: tuple[str, ...] = ()) -> bool:
         """Replace a question's text (and the names it tags) after the member edited it; False if unknown."""

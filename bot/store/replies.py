@@ -100,13 +100,13 @@ class Replies(Repository):
 
     def insert(self, reply: NewReply, status: str, now: float) -> int | None:
         """Store a question's reply; None when the question already has one."""
-        cursor = self.conn.execute(
-            "INSERT OR IGNORE INTO replies (question_id, intent, language, channel, recipient, text, automated,"
+        row = self.conn.execute(
+            "INSERT INTO replies (question_id, intent, language, channel, recipient, text, automated,"
             " status, deadline, origin, review_reason, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
             (reply.question_id, reply.intent, reply.language, reply.channel, reply.recipient, reply.text,
-             int(reply.automated), status, reply.deadline, reply.origin, reply.review_reason, now, now))
-        return cursor.lastrowid if cursor.rowcount == 1 else None
+             int(reply.automated), status, reply.deadline, reply.origin, reply.review_reason, now, now)).fetchone()
+        return row[0] if row else None
 
     def get(self, reply_id: int) -> Reply | None:
         """One reply with its question's source, ids, time and status, or None."""

@@ -21,7 +21,7 @@ PURGE_REPLIES_SQL = (
     "UPDATE replies SET text = '' WHERE created_at < ? AND text != ''"
     " AND status NOT IN ('pending', 'approved', 'sending')")
 PURGE_DELIVERIES_SQL = (
-    "UPDATE deliveries SET body = x'' WHERE received_at < ? AND status != 'new' AND length(body) > 0")
+    "UPDATE deliveries SET body = ? WHERE received_at < ? AND status != 'new' AND length(body) > 0")
 PURGE_JOBS_SQL = (
     "UPDATE outbox_jobs SET payload = json_remove(payload, '$.text') WHERE created_at < ?"
     " AND kind IN (" + ", ".join(f"'{kind}'" for kind in REPLY_JOB_KINDS) + ")"
@@ -50,7 +50,7 @@ class Retention(Repository):
         with self._store.writing() as conn:
             questions = conn.execute(PURGE_QUESTIONS_SQL, (now, before)).rowcount
             replies = conn.execute(PURGE_REPLIES_SQL, (before,)).rowcount
-            deliveries = conn.execute(PURGE_DELIVERIES_SQL, (before,)).rowcount
+            deliveries = conn.execute(PURGE_DELIVERIES_SQL, (b"", before)).rowcount
             jobs = conn.execute(PURGE_JOBS_SQL, (before,)).rowcount
             # Who talked to a member, and when, is member data too once its window is long over.
             conn.execute(PURGE_TAKEOVERS_SQL, (before,))
@@ -59,8 +59,9 @@ class Retention(Repository):
 
     def reclaim_space(self) -> int:
         """Give the pages freed by a purge back to the file system; returns how many (0 unless auto_vacuum is
-        incremental, as it is for databases created by this version)."""
-        if self.conn.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:
+        incremental, as it is for databases created by this version). On PostgreSQL, autovacuum makes the
+        space reusable by later rows, and nothing is done here."""
+        if self._store.engine != "sqlite" or self.conn.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:
             return 0
         reclaimed = 0
         while True:

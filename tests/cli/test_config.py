@@ -52,7 +52,8 @@ def test_dry_run_can_be_forced_with_a_token(tmp_path):
 
 
 @pytest.mark.parametrize("name, value, message", [
-    ("DATABASE_URL", "postgres://x", "DATABASE_URL must look like sqlite:///"),
+    ("DATABASE_URL", "mysql://x", "DATABASE_URL must look like sqlite:///"),
+    ("DATABASE_URL", "postgresql://", "DATABASE_URL must name a PostgreSQL server and database"),
     ("POLL_INTERVAL_SECONDS", "soon", "POLL_INTERVAL_SECONDS must be a whole number"),
     ("POLL_INTERVAL_SECONDS", "1", "POLL_INTERVAL_SECONDS must be at least 10"),
     ("DRY_RUN", "maybe", "DRY_RUN must be 0 or 1"),
@@ -89,11 +90,19 @@ def test_sqlite_urls_follow_the_sqlalchemy_convention(tmp_path):
     assert load(tmp_path, DATABASE_URL="sqlite:////srv/gb.db").database_path.as_posix() == "/srv/gb.db"
 
 
+def test_a_postgresql_url_is_kept_whole_and_out_of_the_settings_repr(tmp_path):
+    url = "postgresql://groupbot:s3cret@db.example:5432/groupbot"
+    settings = load(tmp_path, DATABASE_URL=url)
+    assert settings.database_path is None and settings.database_url == url
+    assert "s3cret" not in repr(settings)
+
+
 def test_the_command_stops_with_one_line_for_a_bad_setting(tmp_path):
     result = run_cli("list", "questions", env={"DATA_DIR": str(tmp_path), "DATABASE_URL": "mysql://x", "PATH": ""}, cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        "groupbot: setting error: DATABASE_URL must look like sqlite:///var/groupbot.db (got 'mysql://x')"
+        "groupbot: setting error: DATABASE_URL must look like sqlite:///var/groupbot.db or "
+        "postgresql://user:password@host:5432/dbname (got mysql://…)"
     ]
 
 

@@ -81,7 +81,7 @@ def statements() -> dict[str, tuple[str, tuple | dict]]:
         # The daily retention purge: only rows still holding member text.
         "purging questions": (retention.PURGE_QUESTIONS_SQL, (NOW, NOW)),
         "purging replies": (retention.PURGE_REPLIES_SQL, (NOW,)),
-        "purging raw deliveries": (retention.PURGE_DELIVERIES_SQL, (NOW,)),
+        "purging raw deliveries": (retention.PURGE_DELIVERIES_SQL, (b"", NOW)),
         "purging reply jobs": (retention.PURGE_JOBS_SQL, (NOW,)),
         "purging old takeovers": (retention.PURGE_TAKEOVERS_SQL, (NOW,)),
         "purging alert bodies": (retention.PURGE_EMAILS_SQL, (NOW,)),

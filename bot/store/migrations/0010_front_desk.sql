@@ -28,7 +28,8 @@ AFTER UPDATE OF status, asks, urgent, flagged, hide_status, dismissed_at, staff_
         WHEN status = 'removed' OR dismissed_at IS NOT NULL OR staff_reply IS NOT NULL THEN 0
         ELSE coalesce((SELECT CASE r.status WHEN 'pending' THEN 1 WHEN 'cancelled' THEN CASE WHEN r.error = 'the member edited the message, and it no longer asks something the FAQ answers' THEN NULL ELSE 0 END ELSE 0 END
                          FROM replies r WHERE r.question_id = questions.id),
-                      asks != 0 OR urgent != 0 OR (flagged != 0 AND coalesce(hide_status, '') NOT IN ('queued', 'hidden')))
+                      CASE WHEN asks != 0 OR urgent != 0 OR (flagged != 0 AND coalesce(hide_status, '') NOT IN ('queued', 'hidden'))
+                           THEN 1 ELSE 0 END)
         END WHERE id = NEW.id;
 END;
 -- A reply added, moved or removed touches its question (a no-op write of dismissed_at): the trigger above then
