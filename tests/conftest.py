@@ -1,5 +1,5 @@
 """Fixtures for every test: the network guard, a groupbot's environment and settings, the real server as a
-subprocess, a real store, the fakes of Meta and the blog.
+subprocess, a real store, a real PostgreSQL, the fakes of Meta and the blog.
 
 Plain helpers (payload builders, `run_cli`, `query`, `wait_for`, checks on the fakes) are in tests/support.
 """
@@ -24,6 +24,7 @@ from bot.store import Store
 from bot.store.replies import Reply
 from tests.support import network_guard as guard
 from tests.support.groupbot import APP_SECRET, PAGE_ID, REPO_ROOT, VERIFY_TOKEN, GroupbotServer
+from tests.support.postgres import PostgresServer, PostgresUnavailable
 
 if TYPE_CHECKING:
     from tests.fakes.fake_blog import FakeBlog
@@ -167,6 +168,38 @@ def store(settings: Settings):
     db.migrate(time.time())
     yield db
     db.close()
+
+
+# -- a real PostgreSQL ------------------------------------------------------------------------------------------
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+@pytest.fixture(scope="session")
+def postgresql_server(network_guard_session):
+    """The session's PostgreSQL, started (or attached to) at its first use: GROUPBOT_TEST_POSTGRESQL_URL's server,
+    else a throwaway cluster on 127.0.0.1. Without one the test is skipped, and in CI it fails."""
+    try:
+        server = PostgresServer.start()
+    except PostgresUnavailable as missing:
+        reason = str(missing)
+    else:
+        yield server
+        server.stop()
+        return
+    if _in_ci():
+        pytest.fail(f"{reason} (in CI the PostgreSQL tests must run)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def postgresql_url(postgresql_server: PostgresServer):
+    """The URL of a fresh, empty PostgreSQL database for this test only, dropped after it."""
+    url = postgresql_server.create_database()
+    yield url
+    postgresql_server.drop_database(url)
 
 
 # -- the real server ------------------------------------------------------------------------------------------
