@@ -20,7 +20,7 @@ from bot.meta.client import GraphClient
 from bot.replies.windows import expire_overdue
 from bot.runtime.assemble import assemble
 from bot.runtime.dispatcher import Dispatcher
-from bot.store import Store
+from bot.store import Store, store_for
 from bot.store.replies import Reply
 from tests.support import network_guard as guard
 from tests.support.groupbot import APP_SECRET, PAGE_ID, REPO_ROOT, VERIFY_TOKEN, GroupbotServer
@@ -82,8 +82,60 @@ def network_guard(network_guard_session: NetworkGuard):
 # -- a groupbot's environment and settings ------------------------------------------------------------------
 
 
+# The suites that run on both engines: each of their tests runs once on SQLite and once on PostgreSQL.
+DUAL_ENGINE_SUITES = ("store", "intake", "outbox", "replies")
+
+
+class _Databases:
+    """The databases of the test running now: SQLite files in each groupbot's data folder, or, on a PostgreSQL
+    run, one fresh PostgreSQL database per data folder (so two groupbots of one test stay apart, as on SQLite)."""
+
+    def __init__(self) -> None:
+        self.server: PostgresServer | None = None
+        self.made: dict[Path, str] = {}
+
+    def env_for(self, data_dir: Path) -> dict[str, str]:
+        if self.server is None:
+            return {}
+        key = data_dir.resolve()
+        if key not in self.made:
+            self.made[key] = self.server.create_database()
+        return {"DATABASE_URL": self.made[key]}
+
+    def end(self) -> None:
+        if self.server is not None:
+            for url in self.made.values():
+                self.server.drop_database(url)
+        self.server, self.made = None, {}
+
+
+_databases = _Databases()
+
+
+def pytest_generate_tests(metafunc):
+    if "database_engine" in metafunc.fixturenames and metafunc.definition.path.parent.name in DUAL_ENGINE_SUITES:
+        metafunc.parametrize("database_engine", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def database_engine(request):
+    """The engine this test's groupbots use: "sqlite", or on the PostgreSQL run of the dual-engine suites
+    "postgresql" (DATABASE_URL then names a fresh database per data folder)."""
+    engine = getattr(request, "param", "sqlite")
+    if engine == "postgresql":
+        marker = request.node.get_closest_marker("sqlite_only")
+        if marker:
+            pytest.skip(f"SQLite only: {marker.args[0] if marker.args else 'tests SQLite itself'}")
+        _databases.server = request.getfixturevalue("postgresql_server")
+    try:
+        yield engine
+    finally:
+        _databases.end()
+
+
 def _base_env(data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("META_", "BLOG_", "DATABASE_", "DRY_RUN"))}
+    env.update(_databases.env_for(data_dir))
     env.update(
         DATA_DIR=str(data_dir),
         META_APP_SECRET=APP_SECRET,
@@ -163,8 +215,8 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def store(settings: Settings):
-    """A migrated SQLite store in tmp_path."""
-    db = Store(settings.database_path)
+    """A migrated store of these settings (SQLite in tmp_path, or this test's PostgreSQL database)."""
+    db = store_for(settings)
     db.migrate(time.time())
     yield db
     db.close()
@@ -279,7 +331,7 @@ def make_desk():
 
     def make(tmp_path: Path, fake: FakeGraph, **extra: str) -> Desk:
         settings = _live_settings(tmp_path / "var", fake, None, **extra)
-        store = Store(settings.database_path)
+        store = store_for(settings)
         store.migrate(time.time())
         desks.append(Desk(settings, store))
         return desks[-1]

@@ -232,7 +232,7 @@ class Blog(Repository):
                 " requested_at) VALUES (?, ?, ?, ?, 'requested', ?, ?) ON CONFLICT (hub_url, topic) DO UPDATE SET"
                 " callback = excluded.callback, secret = excluded.secret, lease_seconds = excluded.lease_seconds,"
                 " requested_at = excluded.requested_at, last_error = NULL,"
-                " state = CASE WHEN state = 'verified' THEN 'verified' ELSE 'requested' END",
+                " state = CASE WHEN websub_subscriptions.state = 'verified' THEN 'verified' ELSE 'requested' END",
                 (hub_url, topic, callback, secret, lease_seconds, now))
 
     def set_websub_state(self, subscription_id: int, state: str, now: float, *, lease_seconds: int | None = None,

@@ -27,11 +27,12 @@ class HumanTakeovers(Repository):
     def record(self, member_id: str, at: float, until: float, by: str) -> None:
         """A person wrote to the member at `at`: automation stays off until `until` (a later echo extends it)."""
         self.conn.execute(
-            "INSERT INTO human_takeovers (member_id, started_at, last_staff_at, until, by) VALUES (?, ?, ?, ?, ?)"
+            "INSERT INTO human_takeovers AS t (member_id, started_at, last_staff_at, until, by) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (member_id) DO UPDATE SET"
-            " started_at = CASE WHEN until < excluded.last_staff_at THEN excluded.started_at ELSE started_at END,"
-            " last_staff_at = max(last_staff_at, excluded.last_staff_at), until = max(until, excluded.until),"
-            " by = CASE WHEN excluded.last_staff_at >= last_staff_at THEN excluded.by ELSE by END",
+            # The stored row's columns named by its table: PostgreSQL reads a bare name as ambiguous here.
+            " started_at = CASE WHEN t.until < excluded.last_staff_at THEN excluded.started_at ELSE t.started_at END,"
+            " last_staff_at = max(t.last_staff_at, excluded.last_staff_at), until = max(t.until, excluded.until),"
+            " by = CASE WHEN excluded.last_staff_at >= t.last_staff_at THEN excluded.by ELSE t.by END",
             (member_id, at, at, until, by))
 
     def active(self, member_id: str, now: float) -> Takeover | None:

@@ -19,7 +19,7 @@ from bot.outbox.jobs import JobHandler
 from bot.outbox.sender import Outbox, RetryPolicy
 from bot.runtime.assemble import assemble
 from bot.runtime.dispatcher import Dispatcher, poll_once
-from bot.store import Store
+from bot.store import Store, store_for
 from tests.fakes.fake_blog import FakePost, make_posts
 from tests.fakes.fake_graph import FakeGraph
 from tests.support.publishing import graph_calls
@@ -33,7 +33,7 @@ HOUR = 3600.0
 def setup(tmp_path, fake, blog, live_settings, publisher_for):
     """A live groupbot whose first poll ran, with one new entry on the blog not yet polled."""
     settings = live_settings(tmp_path / "var", fake, blog)
-    store = Store(settings.database_path)
+    store = store_for(settings)
     store.migrate(time.time())
     publisher = publisher_for(settings, store)
     publisher.poll_now(time.time())
@@ -269,13 +269,11 @@ def test_a_job_left_sending_by_a_dead_process_is_checked_before_it_is_sent(setup
     assert store.jobs.get(job.id).status == "sent" and entry(store)["page_post_id"] == fake.posts[0]["id"]
 
 
-def test_jobs_of_other_kinds_use_their_own_handler(tmp_path):
+def test_jobs_of_other_kinds_use_their_own_handler(store):
     class Echo(JobHandler):
         def send(self, job, graph):
             return {"echo": job.payload["text"]}
 
-    store = Store(tmp_path / "db.sqlite")
-    store.migrate(time.time())
     outbox = Outbox(store, graph=None, handlers={"echo": Echo()}, policy=RetryPolicy())
 
     first = outbox.enqueue("echo", {"text": "hola"}, dedupe_key="echo:1")

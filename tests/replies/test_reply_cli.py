@@ -10,7 +10,7 @@ import pytest
 from bot.config import Settings
 from bot.intake.deliveries import process_deliveries
 from bot.replies.suggest import Suggester
-from bot.store import Store
+from bot.store import store_for
 from tests.support.groupbot import run_cli
 from tests.support.replies import comment, message
 
@@ -63,7 +63,7 @@ def test_answer_with_a_broken_faq_file_fails_in_one_line(env, tmp_path):
 
 def test_approve_reject_and_list_replies(env, tmp_path):
     settings = Settings.from_env(env, env_file=None)
-    store = Store(settings.database_path)
+    store = store_for(settings)
     store.migrate(time.time())
     store.deliveries.insert([(json.dumps(comment("cual es su numero?", field="group_feed")).encode(), 0.0),
                              (json.dumps(message("How much do you charge for a case?")).encode(), 0.0)])

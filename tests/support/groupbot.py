@@ -105,7 +105,17 @@ def db_path(env: dict[str, str]) -> Path:
 
 
 def query(env: dict[str, str], sql: str, params: tuple = ()) -> list[tuple]:
-    """Read the server's database directly (read-only), as an operator would."""
+    """Read the server's database directly (read-only), as an operator would: its SQLite file, or its PostgreSQL
+    database when DATABASE_URL names one (the statement written in SQLite's dialect, as groupbot's are)."""
+    url = env.get("DATABASE_URL", "")
+    if url.startswith("postgresql://"):
+        import psycopg
+
+        from bot.store.dialect import postgres_statement
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("SET default_transaction_read_only = on")
+            return [tuple(row) for row in conn.execute(postgres_statement(sql), params).fetchall()]
     with closing(sqlite3.connect(f"file:{db_path(env)}?mode=ro", uri=True)) as conn, conn:
         return conn.execute(sql, params).fetchall()
 
