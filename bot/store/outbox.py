@@ -11,13 +11,23 @@ from bot.store.base import Repository
 _JOB_COLUMNS = ("id, kind, dedupe_key, payload, status, attempts, next_attempt_at, uncertain, last_error, result,"
                 " lease_holder, lease_expires_at, claimed_at, created_at, updated_at, finished_at")
 
-# The sender's claim, named so the query-plan test can check it.
-CLAIM_DUE_SQL = (
+# The sender's claim: one statement for both engines, with a slot for the row lock only PostgreSQL takes.
+# There, claims run side by side (not serialised), and FOR UPDATE SKIP LOCKED makes a second claimer pass over
+# a job another claim is taking rather than wait for it and then find it gone. SQLite has no such clause and
+# needs none: its one writer at a time already makes the claim exclusive. The slot is filled here rather than
+# by a rule in bot.store.dialect: the dialect rewrites spellings that mean the same on both engines, and this
+# clause changes which rows a statement sees, which only the statement's author should decide. The outer
+# status test re-checks, on PostgreSQL, the row version the UPDATE finally writes.
+_CLAIM_DUE = (
     "UPDATE outbox_jobs SET status = 'sending', attempts = attempts + 1, lease_holder = ?,"
     " lease_expires_at = ?, claimed_at = ?, updated_at = ?"
     " WHERE id = (SELECT id FROM outbox_jobs WHERE status = 'pending' AND next_attempt_at <= ?"
-    " ORDER BY next_attempt_at, id LIMIT 1)"
+    " ORDER BY next_attempt_at, id LIMIT 1{lock}) AND status = 'pending'"
     f" RETURNING {_JOB_COLUMNS}")
+CLAIM_LOCKS = {"sqlite": "", "postgresql": " FOR UPDATE SKIP LOCKED"}
+CLAIM_DUE_SQL_BY_ENGINE = {engine: _CLAIM_DUE.format(lock=lock) for engine, lock in CLAIM_LOCKS.items()}
+# SQLite's text, named so the query-plan test can check it.
+CLAIM_DUE_SQL = CLAIM_DUE_SQL_BY_ENGINE["sqlite"]
 SENDING_SQL = f"SELECT {_JOB_COLUMNS} FROM outbox_jobs WHERE status = 'sending'"
 FAILED_SQL = (f"SELECT {_JOB_COLUMNS} FROM outbox_jobs WHERE status IN ('failed', 'dead')"
               " ORDER BY coalesce(finished_at, updated_at) DESC, id DESC LIMIT ?")
@@ -61,8 +71,15 @@ class OutboxJobs(Repository):
 
     def claim_due(self, now: float, holder: str, lease_seconds: float) -> OutboxJob | None:
         """Move the oldest due pending job to 'sending' under `holder`'s lease, counting the attempt."""
-        with self._store.writing() as conn:
-            row = conn.execute(CLAIM_DUE_SQL, (holder, now + lease_seconds, now, now, now)).fetchone()
+        # One statement that picks and writes, so it needs no serialised transaction: on PostgreSQL a claim never
+        # waits for the serialised writers, and claimers side by side skip each other's rows.
+        sql = CLAIM_DUE_SQL_BY_ENGINE[self._store.engine]
+        parameters = (holder, now + lease_seconds, now, now, now)
+        if self.conn.in_transaction:
+            row = self.conn.execute(sql, parameters).fetchone()
+        else:
+            with self._store.transaction(serialised=False) as conn:
+                row = conn.execute(sql, parameters).fetchone()
         return _job(row) if row else None
 
     def finish(self, job_id: int, holder: str, status: str, now: float, *, result: dict | None = None,
