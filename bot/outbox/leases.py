@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 import os
 import secrets
 import socket
+from pathlib import Path
 
 from bot.store import Store
 
@@ -15,16 +18,32 @@ DEFAULT_TTL_SECONDS = 300.0
 
 
 def process_holder() -> str:
-    """A name for this process that another process on the same host can check for life."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+    """A name for this process that another process on the same host can check for life: host:pid:token."""
+    return f"{process_host()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+# On a shared PostgreSQL database a lease may be held from another machine, and host names repeat (cloud
+# servers all called "debian", containers given one name): a pid absent here says nothing about a process
+# there. The kernel's boot id and the pid namespace tell this machine, booted this time, and this container
+# apart, so only a holder from exactly here is judged by its pid.
+@functools.lru_cache(maxsize=1)
+def process_host() -> str:
+    """Where this process's pid means something: the host name, with (on Linux) its boot and pid namespace."""
+    name = socket.gethostname()
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return name  # no /proc (not Linux): the host name alone, as before
+    return f"{name}@{hashlib.sha256(f'{boot}/{namespace}'.encode()).hexdigest()[:8]}"
 
 
 def holder_is_gone(holder: str) -> bool:
     """True when `holder` is a process of this host that no longer runs (killed, crashed)."""
     host, _, rest = holder.partition(":")
     pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit():
-        return False  # another host: only the lease's expiry can tell
+    if host != process_host() or not pid_text.isdigit():
+        return False  # another host, container or boot: only the lease's expiry can tell
     try:
         os.kill(int(pid_text), 0)
     except ProcessLookupError:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from bot.blog.feed import fetch_feed
 from bot.blog.page_posts import retry_page_post
 from bot.ops.doctor import examine
 from bot.outbox.jobs import JobHandler
+from bot.outbox.leases import process_host
 from bot.outbox.sender import Outbox, RetryPolicy
 from bot.runtime.assemble import assemble
 from bot.runtime.dispatcher import Dispatcher, poll_once
@@ -259,7 +259,7 @@ def test_a_job_left_sending_by_a_dead_process_is_checked_before_it_is_sent(setup
     publisher.poll_now(time.time())
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    dead_holder = f"{socket.gethostname()}:{dead.pid}:gone"
+    dead_holder = f"{process_host()}:{dead.pid}:gone"
     job = store.jobs.claim_due(time.time(), dead_holder, 300)
     fake.add_post("posted by the process that died", LINK)  # its call had reached Meta
 
