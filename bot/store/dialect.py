@@ -150,7 +150,8 @@ def _trigger(match: re.Match) -> list[str]:
     code = "\n".join(f"    {_json_extract(_scalar_extremes(s))};" for s in statements)
     when = f" WHEN ({match['when'].strip()})" if match["when"] else ""
     return [
-        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $body$\nBEGIN\n{code}\n    RETURN NULL;\nEND\n$body$",
+        (f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $body$\n"
+         f"BEGIN\n{code}\n    RETURN NULL;\nEND\n$body$"),
         (f"CREATE TRIGGER {name} {match['timing']} {match['event'].strip()} ON {match['table']}"
          f" FOR EACH ROW{when} EXECUTE FUNCTION {name}()"),
     ]
