@@ -62,6 +62,6 @@ def cmd_copy_db(settings: Settings, args: argparse.Namespace) -> int:
 def _print_counts(result: CopyResult) -> None:
     width = max([len("table"), *(len(count.table) for count in result.counts)])
     print(f"{'table':<{width}}  {'source rows':>11}  {'copied rows':>11}")
-    for count in result.counts:
+    for count in sorted(result.counts, key=lambda count: count.table):
         mark = "" if count.source == count.copied else "  differs"
         print(f"{count.table:<{width}}  {count.source:>11}  {count.copied:>11}{mark}")
