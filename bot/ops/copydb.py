@@ -23,7 +23,7 @@ SQLITE_PREFIX = "sqlite:///"
 
 
 class CopyRefused(Refused):
-    """The copy cannot be made, or did not come out whole; the message says which table, never a password."""
+    """The copy cannot be made, or failed and was undone; the message names the table at fault, never a password."""
 
 
 @dataclass(frozen=True)
