@@ -318,8 +318,9 @@ class PostgresDatabase(Database):
 
     def describe(self) -> str:
         s = self.settings
-        where = f"scratch database {self.scratch}" if self.scratch else "the empty database given"
-        return (f"PostgreSQL {s['server_version'].split()[0]} at {describe_url(self.url)} ({where}), "
+        where = (f"{describe_url(self.given).rsplit('/', 1)[0]}, scratch database {self.scratch}" if self.scratch
+                 else f"{describe_url(self.url)}, the empty database given")
+        return (f"PostgreSQL {s['server_version'].split()[0]} at {where}, "
                 f"fsync={s['fsync']}, synchronous_commit={s['synchronous_commit']}, "
                 f"full_page_writes={s['full_page_writes']}")
 
