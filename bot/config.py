@@ -76,7 +76,7 @@ class Settings:
     trust_proxy_hops: int
     log_level: str
     sqlite_synchronous: str = "FULL"
-    # What the store opens: SQLite's file as given, or the postgresql:// URL (its password is a secret).
+    # DATABASE_URL as given (or its default): what the store opens. A PostgreSQL URL's password is a secret.
     database_url: str = field(default="", repr=False)
     database_pool_size: int = 8
     backup_passphrase: str = field(default="", repr=False)
@@ -231,7 +231,7 @@ def _build(env: _Reader) -> Settings:
         trust_proxy_hops=env.int("TRUST_PROXY_HOPS", 0, minimum=0),
         log_level=log_level,
         sqlite_synchronous=_choice(env, "SQLITE_SYNCHRONOUS", ("FULL", "NORMAL"), "FULL"),
-        database_url=database_url if database_path is None else str(database_path),
+        database_url=database_url,
         database_pool_size=env.int("DATABASE_POOL_SIZE", 8, minimum=1),
         backup_passphrase=env.str("GROUPBOT_BACKUP_PASSPHRASE"),
         human_takeover_hours=env.int("HUMAN_TAKEOVER_HOURS", 24, minimum=0),

@@ -32,6 +32,13 @@ def register(commands) -> None:
     reset.add_argument("--yes", action="store_true", help="do not ask for confirmation (for scripts)")
 
 
+def _refuse_on_postgresql(settings: Settings, command: str) -> None:
+    if settings.database_path is None:
+        tool = "pg_dump" if command == "backup" else "pg_restore"
+        raise CommandFailed(f"`groupbot {command}` copies SQLite's file; on PostgreSQL use {tool} "
+                            "(docs/deployment.md, \"PostgreSQL\")")
+
+
 def _passphrase(settings: Settings, args: argparse.Namespace) -> str | None:
     if args.passphrase_file is not None:
         return read_passphrase_file(args.passphrase_file)
@@ -45,6 +52,7 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
         raise CommandFailed("--encrypt needs a passphrase: set GROUPBOT_BACKUP_PASSPHRASE or pass --passphrase-file")
     if args.passphrase_file is not None and not args.encrypt:
         raise CommandFailed("--passphrase-file is for --encrypt; add --encrypt, or leave it out")
+    _refuse_on_postgresql(settings, "backup")
     result = take_backup(settings.database_path, args.path, passphrase=passphrase, keep=args.keep)
     print(f"backup written to {result.path}" + (" (encrypted)" if result.encrypted else ""))
     if result.removed:
@@ -54,6 +62,7 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     """Check a backup, then put it in place of the database."""
+    _refuse_on_postgresql(settings, "restore")
     result = restore_backup(args.path, settings.database_path, passphrase=_passphrase(settings, args))
     held = ", ".join(f"{count} {table}" for table, count in result.counts.items())
     print(f"restored {args.path} into {settings.database_path}: {held}")

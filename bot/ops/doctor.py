@@ -96,9 +96,10 @@ def _email(settings: Settings, store: Store) -> list[Finding]:
 
 def _database(settings: Settings, store: Store) -> Finding:
     if not store.ping():
-        return Finding("problem", "database", f"{settings.database_path} does not answer",
-                       "check that DATA_DIR / DATABASE_URL point to a writable folder")
-    return Finding("ok", "database", str(settings.database_path))
+        hint = ("check that DATA_DIR / DATABASE_URL point to a writable folder" if store.engine == "sqlite" else
+                "check that the PostgreSQL server in DATABASE_URL is up and lets this user in")
+        return Finding("problem", "database", f"{store.describe()} does not answer", hint)
+    return Finding("ok", "database", store.describe())
 
 
 def _clock(store: Store) -> list[Finding]:

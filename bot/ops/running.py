@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from bot.errors import Refused
 from bot.outbox.leases import holder_is_gone
 from bot.runtime.dispatcher import PUBLISHER_LEASE
 from bot.store import Store
+from bot.store.base import DATABASE_ERRORS
 from bot.store.snapshot import quick_check_problem
 
 PROC = Path("/proc")
@@ -34,14 +34,31 @@ def refuse_while_running(database: Path, doing: str) -> None:
                               "stop every groupbot service first")
 
 
+def refuse_while_serving(store: Store, doing: str) -> None:
+    """``refuse_while_running`` for a store of either engine: on PostgreSQL, whose server other machines may
+    share, the worker's live lease is what tells that groupbot runs."""
+    if store.path is not None:
+        refuse_while_running(store.path, doing)
+        return
+    holder = _live_holder(store)
+    if holder:
+        raise GroupbotRunning(f"cannot {doing} while groupbot runs (its worker {holder} holds the database); "
+                              "stop every groupbot service first")
+
+
 def _live_publisher(database: Path) -> str | None:
     store = Store(database)
     try:
-        lease = store.leases.current(PUBLISHER_LEASE)
-    except sqlite3.OperationalError:  # an empty or older database: no lease table, so no worker ever ran
-        return None
+        return _live_holder(store)
     finally:
         store.close()
+
+
+def _live_holder(store: Store) -> str | None:
+    try:
+        lease = store.leases.current(PUBLISHER_LEASE)
+    except DATABASE_ERRORS:  # an empty or older database: no lease table, so no worker ever ran
+        return None
     if lease is None or lease.expires_at <= time.time() or holder_is_gone(lease.holder):
         return None
     return lease.holder

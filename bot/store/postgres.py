@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
@@ -36,8 +36,10 @@ except ImportError:  # pragma: no cover - checked by PostgresDatabase
 
 # Held by every serialised transaction of every groupbot process using the database ("groupbot" in ASCII).
 WRITER_LOCK_KEY = 0x67726F7570626F74
-# How long a process waits for PostgreSQL to answer its first connection before saying why it cannot.
+# How long a process waits for PostgreSQL to answer a new connection, or for a free pooled one, before saying why.
 CONNECT_SECONDS = 10
+# A pooled connection idle for longer is checked before it is lent (``_check_if_idle``).
+CHECK_AFTER_IDLE_SECONDS = 1.0
 log = logging.getLogger(__name__)
 
 
@@ -147,15 +149,18 @@ class PostgresConnection:
         held = self._database._held()
         if held is not None:
             return _run(held, sql, parameters)
-        with self._database._pool_connection() as conn:
-            return _run(conn, sql, parameters)
+        # A read is tried again on another connection when its own was cut; a write is not, as it may have
+        # been applied before the connection broke.
+        reads = sql.lstrip()[:6].upper() == "SELECT"
+        with self._database._lent(first=lambda conn: _run(conn, sql, parameters), again=reads) as (_, result):
+            return result
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Result:
         held = self._database._held()
         if held is not None:
             return _run(held, sql, rows, many=True)
-        with self._database._pool_connection() as conn, conn.transaction():
-            return _run(conn, sql, rows, many=True)
+        with self._database._transaction(serialised=False, seconds=None):
+            return _run(self._database._held(), sql, rows, many=True)
 
 
 class PostgresDatabase:
@@ -199,8 +204,31 @@ class PostgresDatabase:
     def _held(self) -> Any:
         return getattr(self._local, "held", None)
 
-    def _pool_connection(self, timeout: float | None = None) -> Any:
-        return self._opened_pool().connection(timeout=timeout)
+    @contextmanager
+    def _lent(self, timeout: float | None = None, *, first: Callable[[Any], Any], again: bool) -> Iterator[Any]:
+        """A pooled connection and what ``first(connection)`` gave, the connection returned to the pool after the
+        block. With ``again``, a connection found cut by ``first`` (its server restarted, a failover) is dropped
+        and ``first`` tried on the next, until one answers: the pool cannot tell a cut connection that was used
+        a moment ago (``_check_if_idle``)."""
+        pool = self._opened_pool()
+        attempts = self._pool_size + 1 if again else 1
+        for attempt in range(attempts):
+            conn = pool.getconn(timeout=timeout)
+            try:
+                result = first(conn)
+            except psycopg.OperationalError:
+                pool.putconn(conn)  # a broken connection is closed, not lent again
+                if conn.broken and attempt + 1 < attempts:
+                    continue
+                raise
+            except BaseException:
+                pool.putconn(conn)
+                raise
+            try:
+                yield conn, result
+            finally:
+                pool.putconn(conn)
+            return
 
     def _opened_pool(self) -> ConnectionPool:
         with self._pool_lock:
@@ -209,9 +237,9 @@ class PostgresDatabase:
                 # (refused, password, no such database), where the pool would only time out.
                 psycopg.connect(self.url, connect_timeout=CONNECT_SECONDS).close()
                 self._pool = ConnectionPool(
-                    self.url, min_size=1, max_size=self._pool_size, open=True, timeout=30,
+                    self.url, min_size=1, max_size=self._pool_size, open=True, timeout=CONNECT_SECONDS,
                     kwargs={"autocommit": True, "connect_timeout": CONNECT_SECONDS},
-                    configure=_configure, check=ConnectionPool.check_connection, name="groupbot")
+                    configure=_configure, check=_check_if_idle, reset=_note_use, name="groupbot")
             return self._pool
 
     @contextmanager
@@ -238,8 +266,9 @@ class PostgresDatabase:
             if not self._write_lock.acquire(timeout=max(seconds, 0.0)):
                 raise PoolTimeout("database is locked (another writer in this process)")
             lock = _Releasing(self._write_lock)
-        with lock, self._pool_connection(None if deadline is None else max(deadline - time.monotonic(), 0.001)) as conn:
-            conn.execute("BEGIN")
+        wait = None if deadline is None else max(deadline - time.monotonic(), 0.001)
+        # BEGIN is tried again on a cut connection: nothing of the transaction ran yet.
+        with lock, self._lent(wait, first=lambda conn: conn.execute("BEGIN"), again=True) as (conn, _):
             self._local.held = conn
             try:
                 if deadline is not None:
@@ -290,6 +319,18 @@ class _Releasing:
 
     def __exit__(self, *exc: object) -> None:
         self._lock.release()
+
+
+def _check_if_idle(conn: Any) -> None:
+    """Before a pooled connection is lent: one that sat idle may have been cut (a server restart, a failover, a
+    firewall's idle timeout), so it is checked with a round trip; one used within the last second is not, as
+    every statement outside a transaction borrows a connection and a check each would double its trips."""
+    if time.monotonic() - getattr(conn, "_groupbot_used", 0.0) > CHECK_AFTER_IDLE_SECONDS:
+        ConnectionPool.check_connection(conn)
+
+
+def _note_use(conn: Any) -> None:
+    conn._groupbot_used = time.monotonic()
 
 
 def _configure(conn: Any) -> None:

@@ -23,7 +23,7 @@ from bot.answers.retrain import retrain
 from bot.config import Settings
 from bot.intake.deliveries import process_deliveries
 from bot.replies.suggest import Suggester
-from bot.store import Store
+from bot.store import Store, store_for
 from tests.support.replies import earn_auto_approval
 from webhooks import create_app
 from webhooks.admin.faq import LANGUAGE_LABELS
@@ -80,7 +80,7 @@ def verdict(intent, language, urgent, pii, reply) -> tuple:
 
 
 def worker_verdicts(settings: Settings, texts: list[str]) -> list[tuple]:
-    store = Store(settings.database_path)
+    store = store_for(settings)
     store.migrate(time.time())
     try:
         now = time.time()

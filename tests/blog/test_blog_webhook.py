@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 
 from bot.blog.entries import POLL_REQUEST_KEY
 from bot.intake import signature
-from bot.store import Store
+from bot.store import store_for
 from tests.fakes.fake_blog import FakeBlog, FakePost, make_posts
 from tests.support.groupbot import query, wait_for
 from tests.support.publishing import BLOG_SECRET
@@ -30,7 +30,7 @@ PING = json.dumps({"post_id": 7002, "status": "publish", "url": "https://evil.ex
 def live(tmp_path, fake, blog, live_settings, publisher_for):
     """(settings, store, publisher, client) of a live groupbot whose first poll is done."""
     settings = live_settings(tmp_path / "var", fake, blog, BLOG_WEBHOOK_SECRET=BLOG_SECRET)
-    store = Store(settings.database_path)
+    store = store_for(settings)
     store.migrate(time.time())
     publisher = publisher_for(settings, store)
     publisher.poll_now(time.time())

@@ -16,7 +16,7 @@ from bot.blog.page_posts import PublishingError, approve_page_post
 from bot.config import SettingsError
 from bot.ops.doctor import examine
 from bot.runtime.dispatcher import poll_once
-from bot.store import Store
+from bot.store import Store, store_for
 from tests.fakes.fake_blog import FakeBlog, FakePost, make_posts
 
 SITE = "https://blog.example-immigration-firm.test"
@@ -36,7 +36,7 @@ def make(tmp_path, fake, blog, live_settings, publisher_for):
 
     def build(**extra):
         settings = live_settings(tmp_path / "var", fake, blog, **extra)
-        store = Store(settings.database_path)
+        store = store_for(settings)
         store.migrate(time.time())
         stores.append(store)
         return settings, store, publisher_for(settings, store)

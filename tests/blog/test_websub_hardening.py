@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 
 from bot.blog.push import LEASE_SECONDS, VERIFY_WINDOW_SECONDS
 from bot.ops.logsafe import printable
-from bot.store import Store
+from bot.store import Store, store_for
 from tests.fakes.fake_blog import FakePost, make_posts
 from tests.support.groupbot import query, wait_for
 from webhooks import create_app
@@ -28,7 +28,7 @@ FORGED = "2026-12-06 03:00:00,000 INFO bot.blog.push: WebSub subscription confir
 def served(tmp_path, fake, blog, live_settings, publisher_for):
     """(store, publisher, url): a live groupbot whose app answers on a real local port that PUBLIC_URL names."""
     settings = live_settings(tmp_path / "var", fake, blog)
-    store = Store(settings.database_path)
+    store = store_for(settings)
     store.migrate(time.time())
     server = make_server("127.0.0.1", 0, create_app(settings, store=store), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()

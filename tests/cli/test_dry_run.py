@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.meta.connect import build_graph
 from bot.meta.recording import RecordingGraph
 from bot.runtime.assemble import assemble
-from bot.store import Store
+from bot.store import store_for
 from tests.support.groupbot import run_cli
 
 DEMO_LINKS = ["https://blog.example-immigration-firm.test/2026/10/06/cambios-reglas-de-asilo/",
@@ -45,7 +45,7 @@ def test_backfill_in_dry_run_shows_the_page_posts_it_would_have_made(tmp_path):
 
 def test_an_interrupted_dry_run_post_is_adopted_not_recorded_twice(tmp_path):
     settings = Settings.from_env(bare_env(tmp_path / "var", BACKFILL="1"), env_file=None)
-    store = Store(settings.database_path)
+    store = store_for(settings)
     store.migrate(time.time())
     publisher = assemble(settings, store).dispatcher
     assert isinstance(publisher.graph, RecordingGraph) and isinstance(build_graph(settings, store), RecordingGraph)

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from bot.meta.subscription import WEBHOOK_FIELDS
-from bot.store import Store
+from bot.store import store_for
 from tests.support.groupbot import run_cli
 from tests.support.publishing import graph_calls
 
@@ -64,7 +64,7 @@ def test_doctor_in_dry_run_says_what_it_would_check_and_calls_nobody(tmp_path, b
 def test_the_worker_restores_a_dropped_subscription_and_says_so(tmp_path, fake, blog, caplog, live_settings,
                                                                  publisher_for):
     settings = live_settings(tmp_path / "var", fake, blog)
-    store = Store(settings.database_path)
+    store = store_for(settings)
     store.migrate(time.time())
     publisher = publisher_for(settings, store)
     publisher.check_subscription(time.time())

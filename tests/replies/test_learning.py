@@ -80,7 +80,7 @@ def test_relabel_refusals_are_one_line_and_name_the_valid_intents(desk, tmp_path
     desk.deliver(comment(SPANISH_CONTACT, field="group_feed"))
     desk.step()
     reply = desk.only_reply()
-    env = {**base_env(tmp_path / "var"), "DATABASE_URL": f"sqlite:///{desk.settings.database_path}"}
+    env = {**base_env(tmp_path / "var"), "DATABASE_URL": desk.settings.database_url}
 
     unknown_intent = run_cli("relabel", str(reply.question_id), "parking", env=env, cwd=tmp_path)
     unknown_question = run_cli("relabel", "999", "fees", env=env, cwd=tmp_path)
@@ -159,7 +159,7 @@ def test_approving_as_suggested_and_after_an_edit_are_labels_and_a_rejection_is_
     edit_reply(desk.store, edited_first.id, "ana", "Hola, escríbanos y le explicamos.")
     approve_reply(desk.store, edited_first.id, "luis")
     reject_reply(desk.store, rejected.id, "ana")
-    env = {**base_env(tmp_path / "var"), "DATABASE_URL": f"sqlite:///{desk.settings.database_path}"}
+    env = {**base_env(tmp_path / "var"), "DATABASE_URL": desk.settings.database_url}
     assert run_cli("approve", str(cli_edited.id), "--text", "Llámenos.", env=env, cwd=tmp_path).returncode == 0
 
     assert examples(desk.store) == [
@@ -184,7 +184,7 @@ def test_an_auto_approved_intent_without_enough_decisions_waits_and_says_why(mak
     assert reply.review_reason == "waiting for approval: 12 decisions on contact in 90 days, 30 needed"
     assert not reply.text.startswith("Respuesta automática") and "619-569-1768" in reply.text
     assert fake.messages == []
-    env = {**base_env(tmp_path / "var"), "DATABASE_URL": f"sqlite:///{desk.settings.database_path}"}
+    env = {**base_env(tmp_path / "var"), "DATABASE_URL": desk.settings.database_url}
     [listed] = listed_replies(env, tmp_path)
     assert listed["review_reason"] == reply.review_reason
     lines = run_cli("list", "replies", env=env, cwd=tmp_path).stdout

@@ -6,7 +6,7 @@ import itertools
 import time
 
 from bot.config import Settings
-from bot.store import Store
+from bot.store import Store, store_for
 from tests.fakes.fake_graph import FakeGraph
 
 POST_ID = "104000000000001_777"
@@ -69,7 +69,7 @@ def earn_auto_approval(store: Store, intent: str, decisions: int = 30, *, now: f
 
 def earn_auto_approval_in(env: dict[str, str], intent: str, decisions: int = 30) -> None:
     """`earn_auto_approval` in the database of a groupbot started with `env` (before it starts)."""
-    store = Store(Settings.from_env(env, env_file=None).database_path)
+    store = store_for(Settings.from_env(env, env_file=None))
     try:
         store.migrate(time.time())
         earn_auto_approval(store, intent, decisions)

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from bot.config import Settings
-from bot.store import Store
+from bot.store import store_for
 from tests.support.groupbot import query, run_cli, wait_for
 from tests.support.replies import comment, earn_auto_approval, private_replies
 
@@ -29,7 +29,7 @@ def start(tmp_path, fake, live_env, groupbot_server):
         added = run_cli("admin", "add", EMAIL, "--password-stdin", input=PASSWORD + "\n", env=env, cwd=tmp_path)
         assert added.returncode == 0, added.stderr
         if prepare is not None:
-            store = Store(Settings.from_env(env, env_file=None).database_path)
+            store = store_for(Settings.from_env(env, env_file=None))
             try:
                 prepare(store)
             finally:
