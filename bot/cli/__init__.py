@@ -20,7 +20,7 @@ from bot.runtime.startup import check_startup
 
 COMMAND_MODULES = ("bot.cli.serve", "bot.cli.intake", "bot.cli.listing", "bot.cli.admin",
                    "bot.cli.publishing", "bot.cli.doctor", "bot.cli.replies", "bot.cli.tokens",
-                   "bot.cli.backups", "bot.cli.train")
+                   "bot.cli.backups", "bot.cli.train", "bot.cli.copydb")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

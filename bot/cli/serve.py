@@ -107,7 +107,7 @@ def _serve_http(settings: Settings, args: argparse.Namespace, store: Store, work
     try:
         if worker:
             worker.start()
-        _announce(settings, f"http://{args.host}:{server.effective_port}", first_login, has_admin)
+        _announce(settings, store, f"http://{args.host}:{server.effective_port}", first_login, has_admin)
         server.run()  # returns after SIGINT/SIGTERM, once request threads have finished
     finally:
         server.close()
@@ -144,11 +144,14 @@ def _expect_worker_exit_on_sigterm(worker: WorkerProcess) -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-def _announce(settings: Settings, base_url: str, first_login: tuple[str, str] | None, has_admin: bool) -> None:
+def _announce(settings: Settings, store: Store, base_url: str, first_login: tuple[str, str] | None,
+              has_admin: bool) -> None:
     mode = "dry-run: outgoing Meta calls are recorded, not sent" if settings.dry_run else "live"
     print(f"groupbot serving on {base_url} ({mode})", flush=True)
     print(f"  Meta webhook callback: {base_url}/webhooks/meta", flush=True)
     print(f"  data folder: {settings.data_dir}", flush=True)
+    if settings.database_path is None:  # the SQLite file is in the data folder; a PostgreSQL database is not
+        print(f"  database: {store.describe()}", flush=True)
     print(f"  dashboard: {base_url}/admin/", flush=True)
     if first_login:
         # Shown once, on the console only: the log never holds a password.

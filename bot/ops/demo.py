@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.accounts.admins import audit
-from bot.ops.running import refuse_while_serving
+from bot.ops.running import refuse_while_running
 from bot.store import Store
 from bot.store.demo import DESCRIBED
 
@@ -17,6 +17,6 @@ def demo_summary(store: Store) -> str:
 
 def reset_demo(store: Store, *, actor: str, now: float) -> None:
     """Remove everything groupbot stored but the admins and the audit log; refused while groupbot runs."""
-    refuse_while_serving(store, "reset the demo data")
+    refuse_while_running(store.path or store.db.url, "reset the demo data")
     store.dry_run_data.remove()
     audit(store, actor, "reset_demo", "database", "dry-run data removed before going live", now=now)

@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.errors import Refused
 from bot.outbox.leases import holder_is_gone
 from bot.runtime.dispatcher import PUBLISHER_LEASE
-from bot.store import Store
+from bot.store import Store, is_postgresql_url
 from bot.store.base import DATABASE_ERRORS
 from bot.store.snapshot import quick_check_problem
 
@@ -20,45 +20,32 @@ class GroupbotRunning(Refused):
     """A groupbot process still runs on this database."""
 
 
-def refuse_while_running(database: Path, doing: str) -> None:
-    """Raise GroupbotRunning when the worker holds its lease, or another process has the database open."""
-    if not database.exists():
+def refuse_while_running(database: Path | str, doing: str) -> None:
+    """Raise GroupbotRunning when the worker holds its lease, or another process has the database open.
+
+    On PostgreSQL (``database`` a URL), whose processes may run on other machines, only the lease can tell."""
+    if not is_postgresql_url(database) and not Path(database).exists():
         return
     holder = _live_publisher(database)
     if holder:
         raise GroupbotRunning(f"cannot {doing} while groupbot runs (its worker {holder} holds the database); "
                               "stop every groupbot service first")
-    pids = processes_using(database)
+    if is_postgresql_url(database):
+        return
+    pids = processes_using(Path(database))
     if pids:
         raise GroupbotRunning(f"cannot {doing} while process {', '.join(map(str, pids))} has the database open; "
                               "stop every groupbot service first")
 
 
-def refuse_while_serving(store: Store, doing: str) -> None:
-    """``refuse_while_running`` for a store of either engine: on PostgreSQL, whose server other machines may
-    share, the worker's live lease is what tells that groupbot runs."""
-    if store.path is not None:
-        refuse_while_running(store.path, doing)
-        return
-    holder = _live_holder(store)
-    if holder:
-        raise GroupbotRunning(f"cannot {doing} while groupbot runs (its worker {holder} holds the database); "
-                              "stop every groupbot service first")
-
-
-def _live_publisher(database: Path) -> str | None:
+def _live_publisher(database: Path | str) -> str | None:
     store = Store(database)
-    try:
-        return _live_holder(store)
-    finally:
-        store.close()
-
-
-def _live_holder(store: Store) -> str | None:
     try:
         lease = store.leases.current(PUBLISHER_LEASE)
     except DATABASE_ERRORS:  # an empty or older database: no lease table, so no worker ever ran
         return None
+    finally:
+        store.close()
     if lease is None or lease.expires_at <= time.time() or holder_is_gone(lease.holder):
         return None
     return lease.holder

@@ -71,8 +71,8 @@ def _scalar_extremes(sql: str) -> str:
     for match in _SCALAR_EXTREMES.finditer(sql):
         if match.start() < at:
             continue
-        close = _closing_paren(sql, match.end())
-        if close is None or not _has_top_level_comma(sql[match.end():close]):
+        call = _arguments(sql, match.end())
+        if call is None or not call[1]:
             continue
         name = "greatest" if match.group(1).lower() == "max" else "least"
         out.append(sql[at:match.start()])
@@ -94,11 +94,12 @@ def _truncating_casts(sql: str) -> str:
     for match in _CAST.finditer(sql):
         if match.start() < at:
             continue
-        close = _closing_paren(sql, match.end())
-        inside = sql[match.end():close] if close is not None else ""
+        call = _arguments(sql, match.end())
+        inside = sql[match.end():call[0]] if call else ""
         as_integer = _AS_INTEGER.search(inside)
-        if not as_integer:
+        if not call or not as_integer:
             continue
+        close = call[0]
         out.append(sql[at:match.start()])
         out.append(f"CAST(trunc({inside[:as_integer.start()]}) AS BIGINT)")
         at = close + 1
@@ -106,8 +107,10 @@ def _truncating_casts(sql: str) -> str:
     return "".join(out)
 
 
-def _closing_paren(sql: str, start: int) -> int | None:
-    depth, quote = 1, None
+def _arguments(sql: str, start: int) -> tuple[int, bool] | None:
+    """For the call whose "(" ends just before ``start``: where its ")" is, and whether a comma separates
+    arguments (one outside nested brackets and quotes); None when it is never closed."""
+    depth, quote, comma = 1, None, False
     for i in range(start, len(sql)):
         char = sql[i]
         if quote:
@@ -120,25 +123,10 @@ def _closing_paren(sql: str, start: int) -> int | None:
         elif char == ")":
             depth -= 1
             if depth == 0:
-                return i
+                return i, comma
+        elif char == "," and depth == 1:
+            comma = True
     return None
-
-
-def _has_top_level_comma(inside: str) -> bool:
-    depth, quote = 0, None
-    for char in inside:
-        if quote:
-            if char == quote:
-                quote = None
-        elif char in "'\"":
-            quote = char
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "," and depth == 0:
-            return True
-    return False
 
 
 _DDL_TYPES = [
@@ -162,7 +150,8 @@ def _trigger(match: re.Match) -> list[str]:
     code = "\n".join(f"    {_json_extract(_scalar_extremes(s))};" for s in statements)
     when = f" WHEN ({match['when'].strip()})" if match["when"] else ""
     return [
-        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $body$\nBEGIN\n{code}\n    RETURN NULL;\nEND\n$body$",
+        (f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $body$\n"
+         f"BEGIN\n{code}\n    RETURN NULL;\nEND\n$body$"),
         (f"CREATE TRIGGER {name} {match['timing']} {match['event'].strip()} ON {match['table']}"
          f" FOR EACH ROW{when} EXECUTE FUNCTION {name}()"),
     ]

@@ -8,6 +8,7 @@ import sqlite3
 import requests
 
 from bot.store import Store
+from bot.store.sqlite import SqliteDatabase
 from tests.support import payloads as p
 from tests.support.groupbot import db_path
 from webhooks import create_app
@@ -59,8 +60,8 @@ def test_a_foreign_lock_held_6_s_is_503(server):
     assert health(server).status_code == 200
 
 
-class ReadOnlyStore(Store):
-    """The store as it is on a file system remounted read-only: every connection refuses writes."""
+class ReadOnlyDatabase(SqliteDatabase):
+    """The database as it is on a file system remounted read-only: every connection refuses writes."""
 
     def _connect(self) -> sqlite3.Connection:
         conn = super()._connect()
@@ -69,7 +70,8 @@ class ReadOnlyStore(Store):
 
 
 def test_a_read_only_database_is_503(settings, store):
-    read_only = ReadOnlyStore(settings.database_path)
+    read_only = Store(settings.database_path)
+    read_only.db = ReadOnlyDatabase(settings.database_path)
     try:
         answer = create_app(settings, store=read_only).test_client().get("/healthz")
     finally:
