@@ -12,7 +12,7 @@ from bot.ops.copydb import CopyResult, copy_database, target_database
 from bot.ops.running import refuse_while_running
 from bot.store import Store
 from bot.store.base import DATABASE_ERRORS
-from bot.store.postgres import DriverMissing
+from bot.store.postgres import INSTALL_DRIVER, DriverMissing
 
 
 def register(commands) -> None:
@@ -39,7 +39,7 @@ def cmd_copy_db(settings: Settings, args: argparse.Namespace) -> int:
             target = Store(database, synchronous=settings.sqlite_synchronous, pool_size=settings.database_pool_size)
         except DriverMissing:
             raise CommandFailed("--to names PostgreSQL, but its driver is not installed: "
-                                "pip install 'groupbot[postgresql]'") from None
+                                f"{INSTALL_DRIVER}") from None
         try:
             result = copy_database(source, target, now=time.time())
         except DATABASE_ERRORS as exc:

@@ -34,6 +34,8 @@ except ImportError:  # pragma: no cover - checked by PostgresDatabase
     psycopg = None
     Dumper = Loader = object  # type: ignore[assignment,misc]
 
+# What a missing driver's message says to do (in the folder groupbot was installed from).
+INSTALL_DRIVER = "pip install -e '.[postgresql]' (the postgresql extra: psycopg and its pool)"
 # Held by every serialised transaction of every groupbot process using the database ("groupbot" in ASCII).
 WRITER_LOCK_KEY = 0x67726F7570626F74
 # How long a process waits for PostgreSQL to answer a new connection, or for a free pooled one, before saying why.
@@ -170,8 +172,7 @@ class PostgresDatabase:
 
     def __init__(self, url: str, *, pool_size: int = 8):
         if psycopg is None:
-            raise DriverMissing("DATABASE_URL names PostgreSQL, but its driver is not installed: "
-                                "pip install 'groupbot[postgresql]'")
+            raise DriverMissing(f"DATABASE_URL names PostgreSQL, but its driver is not installed: {INSTALL_DRIVER}")
         self.url = url
         self.path = None
         self._pool_size = pool_size

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.runtime.dispatcher import PUBLISHER_LEASE
+from bot.store.postgres import INSTALL_DRIVER
 from tests.support import payloads
 from tests.support.groupbot import db_path, query, run_cli, wait_for
 
@@ -126,7 +127,8 @@ def test_an_installation_goes_to_postgresql_and_back_with_every_row_and_the_next
     new_id = wait_for(lambda: query(postgres_env, "SELECT id FROM questions WHERE text = ?",
                                     ("¿atienden los sábados?",)))[0][0]
     assert new_id == max(row[0] for row in original["questions"]) + 1
-    assert query(postgres_env, "SELECT max(id) FROM deliveries") == [(max(row[0] for row in original["deliveries"]) + 1,)]
+    next_delivery = max(row[0] for row in original["deliveries"]) + 1
+    assert query(postgres_env, "SELECT max(id) FROM deliveries") == [(next_delivery,)]
     listed = run_cli("list", "questions", env=postgres_env, cwd=tmp_path).stdout
     assert "atienden los sábados" in listed and "How much is a consultation?" in listed
 
@@ -208,7 +210,7 @@ def test_copy_is_refused_without_the_postgresql_driver(tmp_path, source):
                       cwd=tmp_path)
     assert refused.returncode == 1
     assert refused.stderr == ("groupbot: --to names PostgreSQL, but its driver is not installed: "
-                              "pip install 'groupbot[postgresql]'\n")
+                              f"{INSTALL_DRIVER}\n")
 
 
 @pytest.mark.sqlite_only(BOTH_ENGINES)
