@@ -37,8 +37,6 @@ from bot.store.takeovers import HumanTakeovers
 __all__ = ["MIGRATIONS_DIR", "Delivery", "NewQuestion", "Store", "is_postgresql_url", "private_folder", "store_for"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-# SQLAlchemy's convention, as DATABASE_URL takes it: three slashes before a relative path, four before an absolute.
-SQLITE_URL_PREFIX = "sqlite:///"
 # /healthz waits this long for the write lock: a lock held longer keeps deliveries waiting past Meta's deadline.
 HEALTH_WRITE_SECONDS = 4.0
 HEALTH_PROBE_KEY = "health_probe"
@@ -51,8 +49,9 @@ def is_postgresql_url(database: object) -> bool:
 
 
 def store_for(settings: object) -> Store:
-    """The (not yet migrated) store that a Settings names: its DATABASE_URL, with its engine's settings."""
-    database = getattr(settings, "database_url", "") or getattr(settings, "database_path")
+    """The (not yet migrated) store that a Settings names: SQLite's file, or the PostgreSQL URL, with the engine's
+    settings."""
+    database = getattr(settings, "database_path", None) or getattr(settings, "database_url")
     return Store(database, synchronous=getattr(settings, "sqlite_synchronous", "FULL"),
                  pool_size=getattr(settings, "database_pool_size", 8))
 
@@ -60,13 +59,10 @@ def store_for(settings: object) -> Store:
 class Store:
     """The database: its engine's connections and transactions, with one repository per subject as attributes.
 
-    ``database`` is an SQLite file's path (or ``sqlite:///`` URL) or a ``postgresql://`` URL. Safe to share across
-    threads.
+    ``database`` is an SQLite file's path or a ``postgresql://`` URL. Safe to share across threads.
     """
 
     def __init__(self, database: str | Path, *, synchronous: str = "FULL", pool_size: int = 8):
-        if isinstance(database, str) and database.startswith(SQLITE_URL_PREFIX):
-            database = Path(database[len(SQLITE_URL_PREFIX):])
         if is_postgresql_url(database):
             from bot.store.postgres import PostgresDatabase
 
